@@ -1,0 +1,1 @@
+//! Stage `events`: the sets of CloudTrail event names vpcwatch watches.

@@ -1,0 +1,1 @@
+//! Stage `records`: synthetic CloudTrail records, one per event name and caller type.
