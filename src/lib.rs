@@ -1,12 +1,30 @@
 //! vpcwatch: checks that every change to an account's VPC networking reaches a person.
 //!
-//! The pipeline, one module a stage: `cli` turns flags into a validated configuration;
-//! `aws` builds the one SDK configuration and classifies SDK errors; `discover` reads the
+//! The pipeline, one module a stage: `cli` turns flags into a validated `config`; `aws`
+//! builds the one SDK configuration and classifies SDK errors; `discover` reads the
 //! account into an `inventory` of trails, filters, alarms and topics; `pattern`
 //! evaluates filter patterns on synthetic CloudTrail `records` of the watched `events`;
 //! `coverage` and `chain` turn the inventory into findings without touching AWS;
-//! `report` prints them; `fix` is the only stage that writes to AWS.
+//! `report` prints them. Each subcommand lives in its own `cmd_*` module.
 
+pub mod cli;
+pub mod cmd_pattern;
+pub mod config;
 pub mod events;
+pub mod exit;
+pub mod logging;
 pub mod pattern;
 pub mod records;
+pub mod term;
+
+use config::Task;
+use exit::Status;
+
+/// Runs one task to completion and returns its exit status. Errors are failures to
+/// audit (exit status 2); findings are not errors.
+pub fn run(task: Task) -> anyhow::Result<Status> {
+    match task {
+        Task::Pattern(config) => cmd_pattern::run(&config),
+        Task::Check(_config) => anyhow::bail!("check is not available in this build"),
+    }
+}

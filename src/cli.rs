@@ -1,0 +1,286 @@
+//! Stage `cli`: the command-line flags, parsed by clap and turned once into a validated
+//! [`Task`]. This is the only module that knows about clap.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{
+    AwsSettings, CheckConfig, EventsChoice, Messages, OutputFormat, PatternConfig, Source, Task,
+};
+use crate::exit::EXIT_STATUS_HELP;
+
+/// Will a person be told when someone changes your VPC networking?
+#[derive(Debug, Parser)]
+#[command(name = "vpcwatch", version, about, after_help = EXIT_STATUS_HELP)]
+pub struct Cli {
+    /// More logs on stderr: -v for each AWS call, -vv for debugging.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Audit the alert chain for VPC changes in an AWS account.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Check(CheckArgs),
+    /// Explain what a metric filter pattern covers, or which log messages it matches,
+    /// offline.
+    #[command(after_help = EXIT_STATUS_HELP)]
+    Pattern(PatternArgs),
+}
+
+#[derive(Debug, Args)]
+struct AwsArgs {
+    /// Named profile from the shared AWS config and credentials files.
+    #[arg(long, value_name = "NAME")]
+    profile: Option<String>,
+
+    /// Region to audit (default: the profile's or AWS_REGION).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+
+    /// Send every AWS call to this endpoint (for example a local emulator).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    aws: AwsArgs,
+
+    /// Event names to watch: default (30 VPC names), cis (controls 4.10 to 4.14) or a
+    /// file of names, one a line.
+    #[arg(long, value_name = "SET", default_value = "default")]
+    events: String,
+
+    /// Report format on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+}
+
+#[derive(Debug, Args)]
+struct PatternArgs {
+    /// The filter pattern; `-` reads it from standard input.
+    #[arg(value_name = "PATTERN", allow_hyphen_values = true)]
+    pattern: String,
+
+    /// Event names to check coverage of: default, cis or a file of names.
+    #[arg(long, value_name = "SET", default_value = "default")]
+    events: String,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
+    format: FormatArg,
+
+    /// A log message to test the pattern on (repeatable); replaces the event set.
+    #[arg(long, value_name = "TEXT", conflicts_with = "messages")]
+    message: Vec<String>,
+
+    /// A file of log messages, one a line (`-` for standard input).
+    #[arg(long, value_name = "PATH")]
+    messages: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+}
+
+/// A flag value that parsed but makes no sense; printed as one line, exit status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(String);
+
+impl Cli {
+    /// Turns the parsed flags into a validated task.
+    pub fn into_task(self) -> Result<Task, UsageError> {
+        match self.command {
+            Command::Check(args) => check_task(args),
+            Command::Pattern(args) => pattern_task(args),
+        }
+    }
+}
+
+fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
+    Ok(Task::Check(CheckConfig {
+        aws: aws_settings(args.aws)?,
+        events: events_choice(&args.events),
+        format: args.format.into(),
+    }))
+}
+
+fn pattern_task(args: PatternArgs) -> Result<Task, UsageError> {
+    let pattern = source(args.pattern);
+    let messages = messages(args.message, args.messages);
+    if pattern == Source::Stdin && messages == Some(Messages::Stdin) {
+        return Err(UsageError(
+            "the pattern and the messages cannot both come from standard input; \
+             give the pattern as an argument"
+                .into(),
+        ));
+    }
+    Ok(Task::Pattern(PatternConfig {
+        pattern,
+        events: events_choice(&args.events),
+        format: args.format.into(),
+        messages,
+    }))
+}
+
+fn source(text: String) -> Source {
+    if text == "-" {
+        Source::Stdin
+    } else {
+        Source::Text(text)
+    }
+}
+
+fn messages(inline: Vec<String>, path: Option<PathBuf>) -> Option<Messages> {
+    match path {
+        Some(path) if path.as_os_str() == "-" => Some(Messages::Stdin),
+        Some(path) => Some(Messages::File(path)),
+        None if inline.is_empty() => None,
+        None => Some(Messages::Inline(inline)),
+    }
+}
+
+fn events_choice(value: &str) -> EventsChoice {
+    match value {
+        "default" => EventsChoice::Default,
+        "cis" => EventsChoice::Cis,
+        path => EventsChoice::File(PathBuf::from(path)),
+    }
+}
+
+fn aws_settings(args: AwsArgs) -> Result<AwsSettings, UsageError> {
+    if let Some(region) = &args.region {
+        validate_region(region)?;
+    }
+    if let Some(url) = &args.endpoint_url {
+        validate_endpoint(url)?;
+    }
+    if let Some(profile) = &args.profile {
+        if profile.trim().is_empty() {
+            return Err(UsageError("--profile is empty; name a profile from ~/.aws/config".into()));
+        }
+    }
+    Ok(AwsSettings { profile: args.profile, region: args.region, endpoint_url: args.endpoint_url })
+}
+
+/// Region codes are lowercase words joined by hyphens, ending in a number:
+/// `us-east-1`, `ap-southeast-2`, `us-gov-west-1`.
+fn validate_region(region: &str) -> Result<(), UsageError> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let words_ok = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()));
+    let number_ok =
+        parts.last().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    if words_ok && number_ok {
+        Ok(())
+    } else {
+        Err(UsageError(format!(
+            "invalid region {region:?}: expected a region code such as us-east-1"
+        )))
+    }
+}
+
+fn validate_endpoint(url: &str) -> Result<(), UsageError> {
+    let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(()),
+        _ => Err(UsageError(format!(
+            "invalid endpoint URL {url:?}: expected http://HOST[:PORT] or https://HOST[:PORT]"
+        ))),
+    }
+}
+
+impl From<FormatArg> for OutputFormat {
+    fn from(arg: FormatArg) -> OutputFormat {
+        match arg {
+            FormatArg::Text => OutputFormat::Text,
+            FormatArg::Json => OutputFormat::Json,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn task(args: &[&str]) -> Result<Task, UsageError> {
+        let argv = std::iter::once("vpcwatch").chain(args.iter().copied());
+        Cli::try_parse_from(argv).expect("flags parse").into_task()
+    }
+
+    #[test]
+    fn regions_are_validated() {
+        for good in ["us-east-1", "ap-southeast-2", "us-gov-west-1", "eu-central-1"] {
+            assert!(validate_region(good).is_ok(), "{good}");
+        }
+        for bad in ["", "us-east", "US-EAST-1", "useast1", "us--1", "us-east-1a", "east-1"] {
+            assert!(validate_region(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn bad_region_is_a_usage_error_naming_the_value() {
+        let err = task(&["check", "--region", "mars-1"]).unwrap_err();
+        assert!(err.to_string().contains("\"mars-1\""), "{err}");
+    }
+
+    #[test]
+    fn endpoint_must_be_http_or_https() {
+        assert!(task(&["check", "--endpoint-url", "http://127.0.0.1:5000"]).is_ok());
+        assert!(task(&["check", "--endpoint-url", "127.0.0.1:5000"]).is_err());
+        assert!(task(&["check", "--endpoint-url", "http://"]).is_err());
+    }
+
+    #[test]
+    fn pattern_dash_reads_stdin_and_events_choices_map() {
+        let Ok(Task::Pattern(config)) = task(&["pattern", "-", "--events", "cis"]) else {
+            panic!("pattern task expected");
+        };
+        assert_eq!(config.pattern, Source::Stdin);
+        assert_eq!(config.events, EventsChoice::Cis);
+        assert_eq!(config.messages, None);
+    }
+
+    #[test]
+    fn pattern_and_messages_cannot_both_use_stdin() {
+        assert!(task(&["pattern", "-", "--messages", "-"]).is_err());
+        let Ok(Task::Pattern(config)) = task(&["pattern", "ERROR", "--messages", "-"]) else {
+            panic!("pattern task expected");
+        };
+        assert_eq!(config.messages, Some(Messages::Stdin));
+    }
+
+    #[test]
+    fn repeated_message_flags_are_kept_in_order() {
+        let Ok(Task::Pattern(config)) =
+            task(&["pattern", "ERROR", "--message", "a ERROR", "--message", "b"])
+        else {
+            panic!("pattern task expected");
+        };
+        assert_eq!(config.messages, Some(Messages::Inline(vec!["a ERROR".into(), "b".into()])));
+    }
+
+    #[test]
+    fn a_pattern_may_start_with_a_hyphen() {
+        let Ok(Task::Pattern(config)) = task(&["pattern", "-DEBUG"]) else {
+            panic!("pattern task expected");
+        };
+        assert_eq!(config.pattern, Source::Text("-DEBUG".into()));
+    }
+}
