@@ -7,14 +7,21 @@
 //! `coverage` and `chain` turn the inventory into findings without touching AWS;
 //! `report` prints them. Each subcommand lives in its own `cmd_*` module.
 
+pub mod aws;
+pub mod chain;
 pub mod cli;
+pub mod cmd_check;
 pub mod cmd_pattern;
 pub mod config;
+pub mod coverage;
+pub mod discover;
 pub mod events;
 pub mod exit;
+pub mod inventory;
 pub mod logging;
 pub mod pattern;
 pub mod records;
+pub mod report;
 pub mod term;
 
 use config::Task;
@@ -25,6 +32,6 @@ use exit::Status;
 pub fn run(task: Task) -> anyhow::Result<Status> {
     match task {
         Task::Pattern(config) => cmd_pattern::run(&config),
-        Task::Check(_config) => anyhow::bail!("check is not available in this build"),
+        Task::Check(config) => cmd_check::run(&config),
     }
 }

@@ -1,0 +1,262 @@
+//! Stage `aws`: the one SDK configuration of a run, and the classification of SDK errors
+//! into the few kinds a user can act on.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::error::CredentialsError;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::config::AwsSettings;
+use crate::inventory::{ErrorKind, ReadError};
+
+/// Loads the SDK configuration once: the standard credential and region chains, narrowed
+/// by `--profile`, `--region` and `--endpoint-url`, with adaptive retries for throttling.
+pub async fn load(settings: &AwsSettings) -> anyhow::Result<SdkConfig> {
+    if let Some(profile) = &settings.profile {
+        ensure_profile_exists(profile).await?;
+    }
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(RetryConfig::adaptive().with_max_attempts(5));
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        anyhow::bail!("no region: pass --region, set AWS_REGION, or set a region in the profile");
+    }
+    Ok(config)
+}
+
+/// The SDK would only fail on the first call, with a vaguer message.
+async fn ensure_profile_exists(profile: &str) -> anyhow::Result<()> {
+    use aws_runtime::env_config::file::EnvConfigFiles;
+    use aws_types::os_shim_internal::{Env, Fs};
+
+    let files = EnvConfigFiles::default();
+    let set = aws_config::profile::load(
+        &Fs::real(),
+        &Env::real(),
+        &files,
+        Some(Cow::Owned(profile.into())),
+    )
+    .await
+    .map_err(|err| anyhow::anyhow!("read the AWS config and credentials files: {err}"))?;
+    if set.get_profile(profile).is_none() {
+        let known: Vec<&str> = set.profiles().collect();
+        anyhow::bail!(
+            "unknown profile {profile:?}: it is in neither ~/.aws/config nor ~/.aws/credentials \
+             (profiles found: {})",
+            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+        );
+    }
+    Ok(())
+}
+
+/// The region a configuration resolved to.
+pub fn region(config: &SdkConfig) -> String {
+    config.region().map(|r| r.to_string()).unwrap_or_default()
+}
+
+/// Counts AWS calls, so a run can say how many it made.
+#[derive(Debug, Clone, Default)]
+pub struct CallCounter(Arc<AtomicUsize>);
+
+impl CallCounter {
+    /// Records one call and logs it at debug level.
+    pub fn record(&self, operation: &str, region: &str) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!(operation, region, "aws call");
+    }
+
+    /// Calls made so far.
+    pub fn total(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Classifies an SDK error by its type, error code and HTTP status; never by its text.
+pub fn read_error<E>(
+    err: &SdkError<E, HttpResponse>,
+    operation: &str,
+    resource: impl Into<String>,
+    region: &str,
+) -> ReadError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    ReadError {
+        operation: operation.to_string(),
+        resource: resource.into(),
+        region: region.to_string(),
+        kind: classify(err),
+        detail: detail(err),
+    }
+}
+
+fn classify<E>(err: &SdkError<E, HttpResponse>) -> ErrorKind
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    if has_source::<CredentialsError>(err) {
+        return ErrorKind::NoCredentials;
+    }
+    match err {
+        SdkError::TimeoutError(_) => ErrorKind::Timeout,
+        SdkError::DispatchFailure(failure) if failure.is_timeout() => ErrorKind::Timeout,
+        SdkError::DispatchFailure(failure) if failure.is_io() => ErrorKind::Unreachable,
+        SdkError::DispatchFailure(_) => ErrorKind::Unreachable,
+        _ => classify_response(err.code(), err.raw_response().map(|r| r.status().as_u16())),
+    }
+}
+
+/// Error codes as the services spell them; the HTTP status covers services (and
+/// emulators) that answer with a bare status.
+fn classify_response(code: Option<&str>, status: Option<u16>) -> ErrorKind {
+    match (code.unwrap_or(""), status) {
+        (
+            "UnrecognizedClientException"
+            | "InvalidClientTokenId"
+            | "SignatureDoesNotMatch"
+            | "ExpiredToken"
+            | "ExpiredTokenException"
+            | "InvalidSignatureException",
+            _,
+        ) => ErrorKind::InvalidCredentials,
+        (
+            "AccessDenied"
+            | "AccessDeniedException"
+            | "UnauthorizedOperation"
+            | "AuthorizationError"
+            | "AuthorizationErrorException"
+            | "403",
+            _,
+        )
+        | (_, Some(403)) => ErrorKind::AccessDenied,
+        (
+            "Throttling"
+            | "ThrottlingException"
+            | "TooManyRequestsException"
+            | "RequestLimitExceeded"
+            | "LimitExceededException",
+            _,
+        )
+        | (_, Some(429)) => ErrorKind::Throttled,
+        (
+            "ResourceNotFoundException"
+            | "NotFound"
+            | "NotFoundException"
+            | "TrailNotFoundException"
+            | "CloudTrailARNInvalidException",
+            _,
+        )
+        | (_, Some(404)) => ErrorKind::NotFound,
+        _ => ErrorKind::Other,
+    }
+}
+
+fn has_source<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if e.is::<T>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// The service's own code and message, or the innermost cause.
+fn detail<E>(err: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match (err.code(), err.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_string(),
+        (None, Some(message)) => message.to_string(),
+        (None, None) => innermost(err),
+    }
+}
+
+fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+/// A one-line message for a read that stops the whole audit (no credentials, endpoint
+/// unreachable), saying what to do.
+pub fn fatal_message(err: &ReadError) -> Option<String> {
+    let advice = match err.kind {
+        ErrorKind::NoCredentials => {
+            "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
+             pass --profile, or run `aws sso login`"
+        }
+        ErrorKind::InvalidCredentials => {
+            "the AWS credentials were rejected: refresh or replace them"
+        }
+        ErrorKind::Unreachable => {
+            "the AWS endpoint is not reachable: check the network or --endpoint-url"
+        }
+        _ => return None,
+    };
+    Some(format!("{advice} ({} in {}: {})", err.operation, err.region, err.detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn denials_are_classified_by_code_or_status() {
+        assert_eq!(
+            classify_response(Some("AccessDeniedException"), Some(400)),
+            ErrorKind::AccessDenied
+        );
+        assert_eq!(
+            classify_response(Some("AuthorizationError"), Some(403)),
+            ErrorKind::AccessDenied
+        );
+        assert_eq!(classify_response(Some("403"), None), ErrorKind::AccessDenied);
+        assert_eq!(classify_response(None, Some(403)), ErrorKind::AccessDenied);
+    }
+
+    #[test]
+    fn throttling_and_not_found_are_recognised() {
+        assert_eq!(classify_response(Some("ThrottlingException"), Some(400)), ErrorKind::Throttled);
+        assert_eq!(classify_response(Some("Throttling"), Some(400)), ErrorKind::Throttled);
+        assert_eq!(classify_response(None, Some(429)), ErrorKind::Throttled);
+        assert_eq!(classify_response(Some("NotFound"), Some(404)), ErrorKind::NotFound);
+        assert_eq!(
+            classify_response(Some("ResourceNotFoundException"), Some(400)),
+            ErrorKind::NotFound
+        );
+    }
+
+    #[test]
+    fn rejected_credentials_are_not_access_denied() {
+        assert_eq!(
+            classify_response(Some("InvalidClientTokenId"), Some(403)),
+            ErrorKind::InvalidCredentials
+        );
+    }
+
+    #[test]
+    fn unknown_codes_are_other() {
+        assert_eq!(classify_response(Some("InternalFailure"), Some(500)), ErrorKind::Other);
+    }
+}

@@ -1,0 +1,96 @@
+//! Alarms and topics: `DescribeAlarms` once per region (every metric alarm, every page),
+//! then `ListSubscriptionsByTopic` once per SNS topic that an alarm notifies.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_sdk_cloudwatch::types as cw;
+use futures::stream::{self, StreamExt};
+
+use crate::aws::read_error;
+use crate::inventory::{arn_field, Alarm, MetricId, Read, Subscription};
+
+use super::Aws;
+
+/// How many topics are listed at once.
+const TOPIC_CONCURRENCY: usize = 8;
+
+/// Every metric alarm of the region.
+pub(super) async fn describe(aws: &Aws, region: &str) -> Read<Vec<Alarm>> {
+    let client = aws.cloudwatch(region);
+    let mut pages =
+        client.describe_alarms().alarm_types(cw::AlarmType::MetricAlarm).into_paginator().send();
+    let mut alarms = Vec::new();
+    while let Some(page) = pages.next().await {
+        aws.record("cloudwatch:DescribeAlarms", region);
+        let page =
+            page.map_err(|e| read_error(&e, "cloudwatch:DescribeAlarms", "metric alarms", region))?;
+        alarms.extend(page.metric_alarms().iter().map(alarm));
+    }
+    Ok(alarms)
+}
+
+fn alarm(raw: &cw::MetricAlarm) -> Alarm {
+    Alarm {
+        name: raw.alarm_name().unwrap_or_default().to_string(),
+        namespace: raw.namespace().map(str::to_string),
+        metric_name: raw.metric_name().map(str::to_string),
+        dimensions: dimensions(raw.dimensions()),
+        statistic: raw.statistic().map(|s| s.as_str().to_string()),
+        extended_statistic: raw.extended_statistic().map(str::to_string),
+        comparison: raw.comparison_operator().map(|c| c.as_str().to_string()),
+        threshold: raw.threshold(),
+        evaluation_periods: raw.evaluation_periods(),
+        datapoints_to_alarm: raw.datapoints_to_alarm(),
+        actions_enabled: raw.actions_enabled().unwrap_or(false),
+        alarm_actions: raw.alarm_actions().to_vec(),
+        math_metrics: raw.metrics().iter().filter_map(math_metric).collect(),
+    }
+}
+
+fn dimensions(raw: &[cw::Dimension]) -> BTreeMap<String, String> {
+    raw.iter()
+        .map(|d| {
+            (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string())
+        })
+        .collect()
+}
+
+fn math_metric(query: &cw::MetricDataQuery) -> Option<MetricId> {
+    let metric = query.metric_stat()?.metric()?;
+    Some(MetricId {
+        namespace: metric.namespace()?.to_string(),
+        name: metric.metric_name()?.to_string(),
+        dimensions: dimensions(metric.dimensions()),
+    })
+}
+
+/// The subscriptions of each topic, read in the topic's own region.
+pub(super) async fn subscriptions(
+    aws: &Aws,
+    topics: BTreeSet<&str>,
+) -> BTreeMap<String, Read<Vec<Subscription>>> {
+    stream::iter(topics)
+        .map(|topic| async move { (topic.to_string(), list(aws, topic).await) })
+        .buffer_unordered(TOPIC_CONCURRENCY)
+        .collect()
+        .await
+}
+
+async fn list(aws: &Aws, topic: &str) -> Read<Vec<Subscription>> {
+    let region = arn_field(topic, 3).unwrap_or_default();
+    let client = aws.sns(region);
+    let mut pages = client.list_subscriptions_by_topic().topic_arn(topic).into_paginator().send();
+    let mut subscriptions = Vec::new();
+    while let Some(page) = pages.next().await {
+        aws.record("sns:ListSubscriptionsByTopic", region);
+        let page = page.map_err(|e| {
+            read_error(&e, "sns:ListSubscriptionsByTopic", format!("topic {topic}"), region)
+        })?;
+        subscriptions.extend(page.subscriptions().iter().map(|s| Subscription {
+            arn: s.subscription_arn().unwrap_or_default().to_string(),
+            protocol: s.protocol().unwrap_or_default().to_string(),
+            endpoint: s.endpoint().unwrap_or_default().to_string(),
+        }));
+    }
+    Ok(subscriptions)
+}

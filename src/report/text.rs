@@ -1,0 +1,172 @@
+//! The text report of `check`, for an 80-column terminal: the trails, then each watched
+//! name under its group with its chain or its first broken link, then one verdict line.
+
+use std::io::Write;
+
+use crate::chain::{Findings, NameFinding, Status, TrailFinding, Verdict};
+use crate::term::{escape, Style};
+
+/// Width of the status column and the name column.
+const STATUS_WIDTH: usize = 8;
+const NAME_WIDTH: usize = 28;
+/// Where wrapped reasons stop.
+const LINE_WIDTH: usize = 80;
+
+pub(super) fn write(out: &mut dyn Write, findings: &Findings, style: Style) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{} account {}, region {}, events {}",
+        style.strong("vpcwatch check:"),
+        findings.account_id,
+        findings.region,
+        findings.events
+    )?;
+    write_trails(out, &findings.trails, style)?;
+    write_names(out, &findings.names, style)?;
+    write_errors(out, findings)?;
+    writeln!(out)?;
+    writeln!(out, "{}", verdict_line(findings, style))
+}
+
+fn write_trails(out: &mut dyn Write, trails: &[TrailFinding], style: Style) -> std::io::Result<()> {
+    writeln!(out)?;
+    if trails.is_empty() {
+        return writeln!(out, "{}", style.strong("No CloudTrail trail is visible in this region."));
+    }
+    writeln!(out, "{}", style.strong("Trails"))?;
+    for trail in trails {
+        writeln!(out, "  {} ({})", escape(&trail.name), trail_facts(trail))?;
+        match &trail.log_group {
+            Some(group) => writeln!(
+                out,
+                "    delivers to log group {} in {}, account {}",
+                escape(&group.name),
+                group.region,
+                group.account_id
+            )?,
+            None => writeln!(out, "    does not deliver to CloudWatch Logs")?,
+        }
+    }
+    Ok(())
+}
+
+fn trail_facts(trail: &TrailFinding) -> String {
+    let mut facts =
+        vec![if trail.multi_region { "multi-region" } else { "single-region" }.to_string()];
+    facts.push(format!("home {}", trail.home_region));
+    if trail.organization {
+        facts.push("organization trail".into());
+    }
+    match trail.logging {
+        Some(true) => facts.push("logging".into()),
+        Some(false) => facts.push("NOT logging".into()),
+        None => {}
+    }
+    facts.join(", ")
+}
+
+fn write_names(out: &mut dyn Write, names: &[NameFinding], style: Style) -> std::io::Result<()> {
+    let mut group: Option<&str> = None;
+    for name in names {
+        if group != Some(name.group.as_str()) {
+            writeln!(out)?;
+            writeln!(out, "{}", style.strong(&name.group))?;
+            group = Some(&name.group);
+        }
+        write_name(out, name, style)?;
+    }
+    Ok(())
+}
+
+fn write_name(out: &mut dyn Write, name: &NameFinding, style: Style) -> std::io::Result<()> {
+    let label = match name.status {
+        Status::Covered => style.good(&format!("{:<STATUS_WIDTH$}", "ok")),
+        Status::NotCovered => style.bad(&format!("{:<STATUS_WIDTH$}", "FAIL")),
+        Status::Uncertain => style.unsure(&format!("{:<STATUS_WIDTH$}", "UNSURE")),
+    };
+    let indent = 2 + STATUS_WIDTH + NAME_WIDTH;
+    let lines = wrap(&escape(&name.reason), LINE_WIDTH - indent);
+    let mut lines = lines.iter();
+    let first = lines.next().map(String::as_str).unwrap_or("");
+    if name.name.len() < NAME_WIDTH {
+        writeln!(out, "  {label}{:<NAME_WIDTH$}{first}", name.name)?;
+    } else {
+        writeln!(out, "  {label}{}", name.name)?;
+        writeln!(out, "{:indent$}{first}", "")?;
+    }
+    for line in lines {
+        writeln!(out, "{:indent$}{line}", "")?;
+    }
+    Ok(())
+}
+
+fn write_errors(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
+    if findings.errors.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Could not read:")?;
+    for error in &findings.errors {
+        for (i, line) in wrap(&escape(&error.to_string()), LINE_WIDTH - 4).iter().enumerate() {
+            writeln!(out, "{}{line}", if i == 0 { "  - " } else { "    " })?;
+        }
+    }
+    Ok(())
+}
+
+fn verdict_line(findings: &Findings, style: Style) -> String {
+    let total = findings.names.len();
+    let covered = findings.count(Status::Covered);
+    let missing = findings.count(Status::NotCovered);
+    let unsure = findings.count(Status::Uncertain);
+    match findings.verdict {
+        Verdict::Pass => style.good(&format!("PASS: all {total} names covered")),
+        Verdict::Fail => {
+            let mut line =
+                format!("FAIL: {covered} of {total} names covered, {missing} not covered");
+            if unsure > 0 {
+                line.push_str(&format!(", {unsure} undecided"));
+            }
+            style.bad(&line)
+        }
+        Verdict::Error => style.unsure(&format!(
+            "ERROR: {covered} of {total} names covered, {unsure} could not be decided"
+        )),
+    }
+}
+
+/// Breaks `text` into lines of at most `width` characters at spaces; a word longer than
+/// the width stands on a line of its own.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_keeps_lines_within_width() {
+        let text = "filter VpcChanges covers it, but no alarm in us-east-1 watches metric CISBenchmark/VpcEventCount";
+        let lines = wrap(text, 42);
+        assert!(lines.iter().all(|l| l.chars().count() <= 42), "{lines:?}");
+        assert_eq!(lines.join(" "), text);
+    }
+
+    #[test]
+    fn wrap_puts_an_overlong_word_alone() {
+        assert_eq!(wrap("a verylongword b", 5), ["a", "verylongword", "b"]);
+    }
+}
