@@ -281,7 +281,11 @@ impl<'a> Context<'a> {
         let links = Links { log_group: Some(group.name.clone()), ..links };
         match self.inventory.filters.get(&group.arn) {
             Some(Ok(filters)) if !filters.is_empty() => {
-                filters.iter().map(|f| self.through_filter(group, f, name, links.clone())).collect()
+                let attempts: Vec<Attempt> = filters
+                    .iter()
+                    .map(|f| self.through_filter(group, f, name, links.clone()))
+                    .collect();
+                summarise_misses(attempts, group, name, links)
             }
             Some(Err(err)) => {
                 vec![broken(Stage::Filter, Broken::uncertain(err.to_string()), links)]
@@ -397,6 +401,27 @@ impl<'a> Context<'a> {
             broken(Stage::Subscription, Broken::fail(reason), links)
         }
     }
+}
+
+/// Several filters that all miss a name say one thing: none of them matches it.
+fn summarise_misses(
+    attempts: Vec<Attempt>,
+    group: &LogGroupRef,
+    name: &str,
+    links: Links,
+) -> Vec<Attempt> {
+    let all_miss = attempts.iter().all(|a| {
+        a.stage == Stage::Filter && matches!(&a.outcome, Err(b) if b.severity == Severity::Fail)
+    });
+    if attempts.len() < 2 || !all_miss {
+        return attempts;
+    }
+    let reason = format!(
+        "none of the {} metric filters on log group {} matches {name}",
+        attempts.len(),
+        group.name
+    );
+    vec![broken(Stage::Filter, Broken::fail(reason), links)]
 }
 
 fn broken(stage: Stage, why: Broken, links: Links) -> Attempt {
