@@ -1,0 +1,251 @@
+//! `vpcwatch check` against the emulator: one seeded account per test, the exit status
+//! and, for every broken chain, the reason given for the first broken link.
+
+mod support;
+
+use serde_json::Value;
+use support::Emulator;
+
+/// Runs `vpcwatch check --format json` with `args` on an emulator seeded with `scenario`.
+fn check(scenario: &str, args: &[&str]) -> (i32, Value) {
+    let emulator = Emulator::start();
+    emulator.seed(scenario);
+    run_json(&emulator, args)
+}
+
+fn run_json(emulator: &Emulator, args: &[&str]) -> (i32, Value) {
+    let output = emulator
+        .vpcwatch()
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("run vpcwatch");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("stdout is not JSON ({e}):\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&output.stderr))
+    });
+    (output.status.code().expect("exit status"), report)
+}
+
+/// The finding for one event name.
+fn name<'a>(report: &'a Value, event: &str) -> &'a Value {
+    let names = report["names"].as_array().expect("names array");
+    names.iter().find(|n| n["name"] == event).unwrap_or_else(|| panic!("{event} not in report"))
+}
+
+fn reason<'a>(report: &'a Value, event: &str) -> &'a str {
+    name(report, event)["reason"].as_str().expect("reason string")
+}
+
+fn assert_all(report: &Value, status: &str) {
+    let names = report["names"].as_array().expect("names array");
+    assert_eq!(names.len(), 30);
+    for finding in names {
+        assert_eq!(finding["status"], status, "{finding}");
+    }
+}
+
+#[test]
+fn a_sound_chain_passes_and_names_each_link() {
+    let (code, report) = check("sound", &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["verdict"], "pass");
+    assert_all(&report, "covered");
+    assert_eq!(reason(&report, "CreateVpc"), "filter VpcChanges > alarm VpcChangesAlarm > topic vpc-alerts");
+    assert_eq!(report["account_id"], support::DEFAULT_ACCOUNT);
+    assert_eq!(report["trails"][0]["log_group"]["name"], "CloudTrail/Default");
+}
+
+#[test]
+fn no_trail_fails_every_name() {
+    let (code, report) = check("no_trail", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(report["verdict"], "fail");
+    assert_all(&report, "not_covered");
+    assert_eq!(reason(&report, "DeleteNatGateway"), "no CloudTrail trail records us-east-1 in this account");
+}
+
+#[test]
+fn a_trail_without_cloudwatch_logs_fails() {
+    let (code, report) = check("trail_without_logs", &[]);
+    assert_eq!(code, 1);
+    assert_all(&report, "not_covered");
+    assert_eq!(reason(&report, "CreateVpc"), "no trail delivers to CloudWatch Logs");
+}
+
+#[test]
+fn names_split_over_two_filters_on_one_metric_pass() {
+    let (code, report) = check("split_two_filters", &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_all(&report, "covered");
+    let first = &name(&report, "CreateVpc")["chain"]["filter"];
+    let last = &name(&report, "DeleteNatGateway")["chain"]["filter"];
+    assert_ne!(first, last, "the two halves come from different filters");
+}
+
+#[test]
+fn a_filter_of_the_cis_vpc_names_covers_only_those() {
+    let (code, report) = check("cis_414_only", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(name(&report, "CreateVpc")["status"], "covered");
+    assert_eq!(name(&report, "AcceptVpcPeeringConnection")["status"], "covered");
+    assert_eq!(name(&report, "CreateSubnet")["status"], "not_covered");
+    assert_eq!(reason(&report, "CreateSubnet"), "filter VpcChanges does not match CreateSubnet");
+    assert_eq!(report["summary"]["covered"], 6);
+}
+
+#[test]
+fn a_filter_without_an_alarm_fails_at_the_metric() {
+    let (code, report) = check("no_alarm", &[]);
+    assert_eq!(code, 1);
+    assert_all(&report, "not_covered");
+    assert_eq!(
+        reason(&report, "CreateVpc"),
+        "filter VpcChanges covers it, but no alarm in us-east-1 watches metric CISBenchmark/VpcEventCount"
+    );
+}
+
+#[test]
+fn an_alarm_without_actions_fails() {
+    let (code, report) = check("alarm_without_actions", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(reason(&report, "CreateRoute"), "alarm VpcChangesAlarm has no alarm actions");
+}
+
+#[test]
+fn an_alarm_with_actions_disabled_fails() {
+    let (code, report) = check("alarm_actions_disabled", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(reason(&report, "CreateRoute"), "alarm VpcChangesAlarm has its actions disabled");
+}
+
+#[test]
+fn a_topic_without_subscriptions_fails() {
+    let (code, report) = check("topic_without_subscriptions", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(reason(&report, "DeleteSubnet"), "topic vpc-alerts has no subscriptions");
+    assert_eq!(name(&report, "DeleteSubnet")["chain"]["alarm"], "VpcChangesAlarm");
+}
+
+#[test]
+fn a_pending_email_subscription_fails() {
+    let (code, report) = check("pending_subscription", &[]);
+    assert_eq!(code, 1);
+    let why = reason(&report, "CreateVpc");
+    assert!(why.starts_with("subscription pending: topic vpc-alerts"), "{why}");
+}
+
+#[test]
+fn a_filter_narrowed_to_root_calls_fails_naming_the_callers() {
+    let (code, report) = check("root_only_filter", &[]);
+    assert_eq!(code, 1);
+    assert_all(&report, "not_covered");
+    assert_eq!(reason(&report, "CreateVpc"), "filter VpcChanges matches CreateVpc only for Root calls");
+}
+
+#[test]
+fn one_filter_on_the_ec2_event_source_covers_every_name() {
+    let (code, report) = check("event_source_filter", &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_all(&report, "covered");
+}
+
+#[test]
+fn a_stopped_trail_fails() {
+    let (code, report) = check("stopped_trail", &[]);
+    assert_eq!(code, 1);
+    assert!(reason(&report, "CreateVpc").ends_with("is not logging"), "{report:#}");
+    assert_eq!(report["trails"][0]["logging"], false);
+}
+
+#[test]
+fn a_trail_of_read_events_only_fails() {
+    let (code, report) = check("read_only_trail", &[]);
+    assert_eq!(code, 1);
+    assert!(reason(&report, "CreateVpc").ends_with("records read-only management events"), "{report:#}");
+}
+
+#[test]
+fn a_multi_region_trail_homed_elsewhere_covers_the_audited_region() {
+    let (code, report) = check("other_home_region", &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["region"], "us-east-1");
+    assert_eq!(report["trails"][0]["home_region"], "us-west-2");
+    assert_eq!(report["trails"][0]["log_group"]["region"], "us-west-2");
+    assert_all(&report, "covered");
+}
+
+#[test]
+fn an_alarm_threshold_one_event_cannot_reach_fails() {
+    let (code, report) = check("unreachable_threshold", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(reason(&report, "CreateVpc"), "alarm VpcChangesAlarm needs Sum > 5; one event gives 1");
+}
+
+#[test]
+fn advanced_selectors_for_write_management_events_pass() {
+    let (code, report) = check("advanced_selectors_write", &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_all(&report, "covered");
+}
+
+#[test]
+fn a_single_region_trail_covers_only_its_home_region() {
+    let emulator = Emulator::start();
+    emulator.seed("single_region_trail");
+    let (home, _) = run_json(&emulator, &[]);
+    assert_eq!(home, 0);
+    let (elsewhere, report) = run_json(&emulator, &["--region", "eu-west-1"]);
+    assert_eq!(elsewhere, 1);
+    assert_eq!(reason(&report, "CreateVpc"), "no CloudTrail trail records eu-west-1 in this account");
+}
+
+#[test]
+fn cis_event_set_reports_each_control() {
+    let (code, report) = check("sound", &["--events", "cis"]);
+    assert_eq!(code, 1, "the default filter lacks names only CIS asks for");
+    assert_eq!(name(&report, "CreateVpc")["status"], "covered");
+    assert_eq!(name(&report, "ModifyVpcAttribute")["status"], "not_covered");
+    assert!(name(&report, "ModifyVpcAttribute")["group"].as_str().unwrap().starts_with("4.14"));
+}
+
+#[test]
+fn the_text_report_fits_80_columns_and_ends_with_the_verdict() {
+    let emulator = Emulator::start();
+    emulator.seed("no_alarm");
+    let output = emulator.vpcwatch().arg("check").output().expect("run vpcwatch");
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    for line in text.lines() {
+        assert!(line.chars().count() <= 80, "too wide: {line:?}");
+    }
+    assert!(text.contains("\nvpc\n"), "{text}");
+    assert!(text.contains("  FAIL    CreateVpc"), "{text}");
+    assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal");
+    assert_eq!(text.lines().last(), Some("FAIL: 0 of 30 names covered, 30 not covered"));
+}
+
+#[test]
+fn an_unreachable_endpoint_is_one_line_and_exit_2() {
+    let emulator = Emulator::start();
+    let output = emulator
+        .vpcwatch()
+        .args(["check", "--endpoint-url", "http://127.0.0.1:9"])
+        .output()
+        .expect("run vpcwatch");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("vpcwatch:")).count(), 1, "{stderr}");
+    assert!(stderr.contains("not reachable"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_profile_is_named() {
+    let emulator = Emulator::start();
+    let output = emulator.vpcwatch().args(["check", "--profile", "nosuch"]).output().expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("unknown profile \"nosuch\""), "{stderr}");
+}
