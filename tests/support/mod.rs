@@ -194,10 +194,14 @@ impl Emulator {
         writeln!(io.stdin, "{command}")
             .and_then(|_| io.stdin.flush())
             .map_err(|e| format!("write to server.py: {e}\n{}", self.log()))?;
-        let line = io
-            .lines
-            .recv_timeout(REPLY_TIMEOUT)
-            .map_err(|_| format!("no reply in {}s\n{}", REPLY_TIMEOUT.as_secs(), self.log()))?;
+        let line = io.lines.recv_timeout(REPLY_TIMEOUT).map_err(|e| match e {
+            mpsc::RecvTimeoutError::Timeout => {
+                format!("no reply in {}s\n{}", REPLY_TIMEOUT.as_secs(), self.log())
+            }
+            mpsc::RecvTimeoutError::Disconnected => {
+                format!("server.py died\n{}", self.log())
+            }
+        })?;
         let reply: Value =
             serde_json::from_str(&line).map_err(|e| format!("reply {line:?}: {e}"))?;
         if reply["ok"] == Value::Bool(true) {
