@@ -1,0 +1,286 @@
+"""Seeding scenarios: one account state per name, built the way an operator would build it.
+
+Each scenario is a `Chain` (the sound alert chain) with one link changed. The chain is
+created through the AWS APIs of the emulator itself (boto3 against its own endpoint), so
+the state is what moto really returns; only what moto cannot produce through the API
+(a subscription still waiting for confirmation) is set by reaching into its backends.
+
+The link names follow alert-chain.md: trail -> log group -> metric filter -> alarm ->
+topic -> confirmed subscription.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Callable
+
+# The default watched set, in the order of events.md.
+DEFAULT_EVENT_NAMES = [
+    "CreateVpc", "DeleteVpc",
+    "CreateSubnet", "DeleteSubnet",
+    "CreateSecurityGroup", "DeleteSecurityGroup",
+    "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress",
+    "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress",
+    "CreateNetworkAcl", "DeleteNetworkAcl", "CreateNetworkAclEntry",
+    "DeleteNetworkAclEntry", "ReplaceNetworkAclEntry",
+    "CreateRouteTable", "DeleteRouteTable", "CreateRoute", "DeleteRoute", "ReplaceRoute",
+    "CreateInternetGateway", "DeleteInternetGateway",
+    "AttachInternetGateway", "DetachInternetGateway",
+    "CreateVpcPeeringConnection", "DeleteVpcPeeringConnection",
+    "AcceptVpcPeeringConnection", "RejectVpcPeeringConnection",
+    "CreateNatGateway", "DeleteNatGateway",
+]  # fmt: skip
+
+# CIS AWS Foundations 4.14 ("VPC changes"), in the benchmark's order.
+CIS_414_EVENT_NAMES = [
+    "CreateVpc", "DeleteVpc", "ModifyVpcAttribute",
+    "AcceptVpcPeeringConnection", "CreateVpcPeeringConnection",
+    "DeleteVpcPeeringConnection", "RejectVpcPeeringConnection",
+    "AttachClassicLinkVpc", "DetachClassicLinkVpc",
+    "DisableVpcClassicLink", "EnableVpcClassicLink",
+]  # fmt: skip
+
+# AWS rejects longer patterns (PutMetricFilter, filterPattern max length).
+MAX_PATTERN_LEN = 1024
+
+TRAIL_NAME = "management-events"
+LOG_GROUP = "CloudTrail/Default"
+LOGS_ROLE = "CloudTrail_CloudWatchLogs_Role"
+FILTER_NAME = "VpcChanges"
+METRIC_NAME = "VpcEventCount"
+METRIC_NAMESPACE = "CISBenchmark"
+ALARM_NAME = "VpcChangesAlarm"
+TOPIC_NAME = "vpc-alerts"
+EMAIL = "secops@example.com"
+
+
+def compact_pattern(names: list[str]) -> str:
+    """`{$.eventName=A||$.eventName=B}`: the only form in which all 30 names fit."""
+    return "{" + "||".join(f"$.eventName={n}" for n in names) + "}"
+
+
+def spaced_pattern(names: list[str]) -> str:
+    """`{ ($.eventName = A) || ($.eventName = B) }`: the style of the CIS benchmark."""
+    return "{ " + " || ".join(f"($.eventName = {n})" for n in names) + " }"
+
+
+def root_only_pattern(names: list[str]) -> str:
+    """The names, but only when the caller is the root user."""
+    inner = "||".join(f"$.eventName={n}" for n in names)
+    return "{(" + inner + ")&&$.userIdentity.type=Root}"
+
+
+@dataclasses.dataclass
+class Chain:
+    """The links of one alert chain; the defaults make a sound chain in us-east-1."""
+
+    region: str = "us-east-1"
+    trail: bool = True
+    multi_region: bool = True
+    logs: bool = True
+    logging: bool = True
+    stop_logging: bool = False
+    event_selectors: list[dict[str, Any]] | None = None
+    advanced_event_selectors: list[dict[str, Any]] | None = None
+    filters: list[tuple[str, str]] = dataclasses.field(
+        default_factory=lambda: [(FILTER_NAME, compact_pattern(DEFAULT_EVENT_NAMES))]
+    )
+    alarm: bool = True
+    comparison: str = "GreaterThanOrEqualToThreshold"
+    threshold: float = 1.0
+    actions_enabled: bool = True
+    alarm_actions: bool = True
+    topic: bool = True
+    subscription: str | None = "confirmed"  # "confirmed", "pending" or None
+
+
+def _split(names: list[str]) -> list[tuple[str, str]]:
+    half = len(names) // 2
+    return [
+        (f"{FILTER_NAME}-1", spaced_pattern(names[:half])),
+        (f"{FILTER_NAME}-2", spaced_pattern(names[half:])),
+    ]
+
+
+SCENARIOS: dict[str, Chain] = {
+    "sound": Chain(),
+    "no_trail": Chain(
+        trail=False, logs=False, filters=[], alarm=False, topic=False, subscription=None
+    ),
+    "trail_without_logs": Chain(
+        logs=False, filters=[], alarm=False, topic=False, subscription=None
+    ),
+    "split_two_filters": Chain(filters=_split(DEFAULT_EVENT_NAMES)),
+    "cis_414_only": Chain(filters=[(FILTER_NAME, spaced_pattern(CIS_414_EVENT_NAMES))]),
+    "no_alarm": Chain(alarm=False),
+    "alarm_without_actions": Chain(alarm_actions=False),
+    "alarm_actions_disabled": Chain(actions_enabled=False),
+    "topic_without_subscriptions": Chain(subscription=None),
+    "pending_subscription": Chain(subscription="pending"),
+    "root_only_filter": Chain(filters=[(FILTER_NAME, root_only_pattern(DEFAULT_EVENT_NAMES))]),
+    "event_source_filter": Chain(
+        filters=[(FILTER_NAME, "{ $.eventSource = ec2.amazonaws.com }")]
+    ),
+    "stopped_trail": Chain(stop_logging=True),
+    "read_only_trail": Chain(
+        event_selectors=[
+            {"ReadWriteType": "ReadOnly", "IncludeManagementEvents": True, "DataResources": []}
+        ]
+    ),
+    "other_home_region": Chain(region="us-west-2"),
+    "unreachable_threshold": Chain(comparison="GreaterThanThreshold", threshold=5.0),
+    "advanced_selectors_write": Chain(
+        advanced_event_selectors=[
+            {
+                "Name": "Management write events",
+                "FieldSelectors": [
+                    {"Field": "eventCategory", "Equals": ["Management"]},
+                    {"Field": "readOnly", "Equals": ["false"]},
+                ],
+            }
+        ]
+    ),
+    "single_region_trail": Chain(multi_region=False),
+}
+
+
+class Seeder:
+    """Builds one `Chain` in one account and records every resource it creates."""
+
+    def __init__(self, client: Callable[[str, str], Any], account: str, chain: Chain):
+        self.client = client
+        self.account = account
+        self.chain = chain
+        self.resources: list[dict[str, str]] = []
+
+    def _created(self, kind: str, name: str, arn: str) -> None:
+        self.resources.append(
+            {"kind": kind, "name": name, "region": self.chain.region, "arn": arn}
+        )
+
+    def _c(self, service: str) -> Any:
+        return self.client(service, self.chain.region)
+
+    def run(self, mark_pending: Callable[[str, str], None]) -> list[dict[str, str]]:
+        c = self.chain
+        log_group_arn = self.log_group() if c.logs else None
+        if c.trail:
+            self.trail(log_group_arn)
+        for name, pattern in c.filters:
+            self.metric_filter(name, pattern)
+        topic_arn = self.topic() if c.topic else None
+        if topic_arn and c.subscription:
+            sub_arn = self.subscribe(topic_arn)
+            if c.subscription == "pending":
+                mark_pending(sub_arn, c.region)
+        if c.alarm:
+            self.alarm(topic_arn)
+        return self.resources
+
+    def log_group(self) -> str:
+        self._c("logs").create_log_group(logGroupName=LOG_GROUP)
+        arn = f"arn:aws:logs:{self.chain.region}:{self.account}:log-group:{LOG_GROUP}:*"
+        self._created("log-group", LOG_GROUP, arn)
+        return arn
+
+    def bucket(self) -> str:
+        name = f"aws-cloudtrail-logs-{self.account}-{self.chain.region}"
+        s3 = self._c("s3")
+        if self.chain.region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(
+                Bucket=name,
+                CreateBucketConfiguration={"LocationConstraint": self.chain.region},
+            )
+        self._created("s3-bucket", name, f"arn:aws:s3:::{name}")
+        return name
+
+    def logs_role(self) -> str:
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudtrail.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        role = self._c("iam").create_role(
+            RoleName=LOGS_ROLE, AssumeRolePolicyDocument=json.dumps(trust)
+        )["Role"]
+        self._created("iam-role", LOGS_ROLE, role["Arn"])
+        return role["Arn"]
+
+    def trail(self, log_group_arn: str | None) -> None:
+        c = self.chain
+        args: dict[str, Any] = {
+            "Name": TRAIL_NAME,
+            "S3BucketName": self.bucket(),
+            "IsMultiRegionTrail": c.multi_region,
+            "IncludeGlobalServiceEvents": True,
+            "EnableLogFileValidation": True,
+        }
+        if log_group_arn:
+            args["CloudWatchLogsLogGroupArn"] = log_group_arn
+            args["CloudWatchLogsRoleArn"] = self.logs_role()
+        ct = self._c("cloudtrail")
+        arn = ct.create_trail(**args)["TrailARN"]
+        self._created("trail", TRAIL_NAME, arn)
+        if c.event_selectors is not None:
+            ct.put_event_selectors(TrailName=TRAIL_NAME, EventSelectors=c.event_selectors)
+        if c.advanced_event_selectors is not None:
+            ct.put_event_selectors(
+                TrailName=TRAIL_NAME, AdvancedEventSelectors=c.advanced_event_selectors
+            )
+        if c.logging:
+            ct.start_logging(Name=TRAIL_NAME)
+        if c.stop_logging:
+            ct.stop_logging(Name=TRAIL_NAME)
+
+    def metric_filter(self, name: str, pattern: str) -> None:
+        if len(pattern) > MAX_PATTERN_LEN:
+            raise ValueError(f"pattern of filter {name} is {len(pattern)} characters long")
+        self._c("logs").put_metric_filter(
+            logGroupName=LOG_GROUP,
+            filterName=name,
+            filterPattern=pattern,
+            metricTransformations=[
+                {"metricName": METRIC_NAME, "metricNamespace": METRIC_NAMESPACE, "metricValue": "1"}
+            ],
+        )
+        self._created("metric-filter", name, f"{LOG_GROUP}/{name}")
+
+    def topic(self) -> str:
+        arn = self._c("sns").create_topic(Name=TOPIC_NAME)["TopicArn"]
+        self._created("sns-topic", TOPIC_NAME, arn)
+        return arn
+
+    def subscribe(self, topic_arn: str) -> str:
+        arn = self._c("sns").subscribe(
+            TopicArn=topic_arn, Protocol="email", Endpoint=EMAIL, ReturnSubscriptionArn=True
+        )["SubscriptionArn"]
+        self._created("sns-subscription", EMAIL, arn)
+        return arn
+
+    def alarm(self, topic_arn: str | None) -> None:
+        c = self.chain
+        actions = [topic_arn] if (topic_arn and c.alarm_actions) else []
+        self._c("cloudwatch").put_metric_alarm(
+            AlarmName=ALARM_NAME,
+            AlarmDescription="A VPC, subnet, route, gateway, ACL or security group changed",
+            MetricName=METRIC_NAME,
+            Namespace=METRIC_NAMESPACE,
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=c.threshold,
+            ComparisonOperator=c.comparison,
+            TreatMissingData="notBreaching",
+            ActionsEnabled=c.actions_enabled,
+            AlarmActions=actions,
+        )
+        arn = f"arn:aws:cloudwatch:{c.region}:{self.account}:alarm:{ALARM_NAME}"
+        self._created("alarm", ALARM_NAME, arn)

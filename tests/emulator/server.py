@@ -1,0 +1,283 @@
+"""The test emulator: moto on loopback, driven by JSON lines on stdin.
+
+Usage: server.py PORT
+
+Starts moto in this process on 127.0.0.1:PORT, prints one ready line on stdout
+(`{"ready": true, "port": PORT, "endpoint": "http://127.0.0.1:PORT"}`), then answers each
+JSON command read on stdin with one JSON line on stdout, `{"ok": true, ...}` or
+`{"ok": false, "error": "..."}`. Exits when stdin closes. If the port cannot be bound it
+prints the reason on stderr and exits with status 3, so the caller can try another port.
+
+Commands:
+  {"seed": SCENARIO, "account": "123456789012", "region": "us-east-1"}
+      builds the scenario (scenarios.py) in that account; replies with the resources
+      created and the credentials that address the account
+  {"credentials": ACCOUNT}       credentials whose requests moto files under ACCOUNT
+  {"describe": true, "account": ..., "region": ...}
+      what the emulator holds for that account, read back through the AWS APIs
+  {"scenarios": true}            the scenario names
+  {"reset": true}                wipes every account
+
+Accounts: moto files a request under the account of its access key. Keys "testing" are
+unknown to moto and land in its default account 123456789012; keys from an
+sts:AssumeRole into arn:aws:iam::ACCOUNT:role/NAME land in ACCOUNT. MOTO_ACCOUNT_ID
+would override both for every request, so it is removed before moto is imported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+import traceback
+from typing import Any
+
+os.environ.pop("MOTO_ACCOUNT_ID", None)
+
+import boto3  # noqa: E402
+import botocore.config  # noqa: E402
+from moto.server import ThreadedMotoServer  # noqa: E402
+
+import scenarios  # noqa: E402
+
+DEFAULT_ACCOUNT = "123456789012"
+DEFAULT_KEYS = {"access_key_id": "testing", "secret_access_key": "testing", "session_token": None}
+# The role an organization's management account assumes into a member account.
+ACCOUNT_ROLE = "OrganizationAccountAccessRole"
+EXIT_PORT_IN_USE = 3
+
+
+class Server(ThreadedMotoServer):
+    """ThreadedMotoServer that reports a failed bind instead of waiting for ever."""
+
+    bind_error: BaseException | None = None
+
+    def _server_entry(self) -> None:
+        try:
+            super()._server_entry()
+        except BaseException as err:  # noqa: BLE001 - reported to the caller below
+            self.bind_error = err
+            self._server_ready_event.set()
+
+
+class Emulator:
+    def __init__(self, port: int):
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.credentials: dict[str, dict[str, Any]] = {DEFAULT_ACCOUNT: DEFAULT_KEYS}
+        self.clients: dict[tuple[str, str, str], Any] = {}
+        self.config = botocore.config.Config(retries={"max_attempts": 1})
+
+    def client(self, account: str, service: str, region: str) -> Any:
+        key = (account, service, region)
+        if key not in self.clients:
+            creds = self.credentials_for(account)
+            self.clients[key] = boto3.client(
+                service,
+                region_name=region,
+                endpoint_url=self.endpoint,
+                aws_access_key_id=creds["access_key_id"],
+                aws_secret_access_key=creds["secret_access_key"],
+                aws_session_token=creds["session_token"],
+                config=self.config,
+            )
+        return self.clients[key]
+
+    def credentials_for(self, account: str) -> dict[str, Any]:
+        if account not in self.credentials:
+            sts = self.client(DEFAULT_ACCOUNT, "sts", "us-east-1")
+            got = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account}:role/{ACCOUNT_ROLE}",
+                RoleSessionName="vpcwatch-emulator",
+            )["Credentials"]
+            self.credentials[account] = {
+                "access_key_id": got["AccessKeyId"],
+                "secret_access_key": got["SecretAccessKey"],
+                "session_token": got["SessionToken"],
+            }
+        return self.credentials[account]
+
+    # Commands
+
+    def seed(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        name = cmd["seed"]
+        account = _account(cmd)
+        chain = scenarios.SCENARIOS.get(name)
+        if chain is None:
+            raise ValueError(f"unknown scenario {name!r}")
+        region = cmd.get("region")
+        if region and region != "us-east-1" and chain.region == "us-east-1":
+            chain = _in_region(chain, region)
+        seeder = scenarios.Seeder(
+            lambda service, reg: self.client(account, service, reg), account, chain
+        )
+        resources = seeder.run(lambda arn, reg: mark_pending(account, reg, arn))
+        sync_topic_counters(account, chain.region)
+        return {
+            "scenario": name,
+            "account": account,
+            "region": chain.region,
+            "resources": resources,
+            "credentials": self.credentials_for(account),
+        }
+
+    def describe(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        account = _account(cmd)
+        region = cmd.get("region", "us-east-1")
+        return {"account": account, "region": region, **self._inventory(account, region)}
+
+    def _inventory(self, account: str, region: str) -> dict[str, Any]:
+        c = lambda service, reg=region: self.client(account, service, reg)  # noqa: E731
+        trails = []
+        for t in c("cloudtrail").describe_trails(includeShadowTrails=True)["trailList"]:
+            home = t["HomeRegion"]
+            status = c("cloudtrail", home).get_trail_status(Name=t["TrailARN"])
+            sel = c("cloudtrail", home).get_event_selectors(TrailName=t["TrailARN"])
+            trails.append(
+                {
+                    "name": t["Name"],
+                    "home_region": home,
+                    "is_multi_region": t["IsMultiRegionTrail"],
+                    "log_group_arn": t.get("CloudWatchLogsLogGroupArn"),
+                    "is_logging": status["IsLogging"],
+                    "event_selectors": sel.get("EventSelectors", []),
+                    "advanced_event_selectors": sel.get("AdvancedEventSelectors", []),
+                }
+            )
+        regions = sorted({region} | {t["home_region"] for t in trails})
+        filters, alarms, topics = [], [], []
+        for reg in regions:
+            for f in c("logs", reg).describe_metric_filters()["metricFilters"]:
+                t = f["metricTransformations"][0]
+                filters.append(
+                    {
+                        "name": f["filterName"],
+                        "region": reg,
+                        "log_group": f["logGroupName"],
+                        "pattern": f["filterPattern"],
+                        "metric": [t["metricNamespace"], t["metricName"], t["metricValue"]],
+                    }
+                )
+            for a in c("cloudwatch", reg).describe_alarms()["MetricAlarms"]:
+                alarms.append(
+                    {
+                        "name": a["AlarmName"],
+                        "region": reg,
+                        "metric": [a["Namespace"], a["MetricName"]],
+                        "actions_enabled": a["ActionsEnabled"],
+                        "alarm_actions": a["AlarmActions"],
+                        "comparison": a["ComparisonOperator"],
+                        "threshold": a["Threshold"],
+                    }
+                )
+            sns = c("sns", reg)
+            for t in sns.list_topics()["Topics"]:
+                subs = sns.list_subscriptions_by_topic(TopicArn=t["TopicArn"])["Subscriptions"]
+                topics.append(
+                    {
+                        "arn": t["TopicArn"],
+                        "subscriptions": [[s["Protocol"], s["SubscriptionArn"]] for s in subs],
+                    }
+                )
+        return {"trails": trails, "metric_filters": filters, "alarms": alarms, "topics": topics}
+
+    def reset(self) -> dict[str, Any]:
+        import urllib.request
+
+        req = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        urllib.request.urlopen(req, timeout=30).close()
+        # Assumed-role keys lived in the wiped IAM state.
+        self.credentials = {DEFAULT_ACCOUNT: DEFAULT_KEYS}
+        self.clients.clear()
+        return {}
+
+    def handle(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        if "seed" in cmd:
+            return self.seed(cmd)
+        if "credentials" in cmd:
+            return {"credentials": self.credentials_for(_account({"account": cmd["credentials"]}))}
+        if "describe" in cmd:
+            return self.describe(cmd)
+        if "scenarios" in cmd:
+            return {"scenarios": list(scenarios.SCENARIOS)}
+        if "reset" in cmd:
+            return self.reset()
+        raise ValueError(f"unknown command {json.dumps(cmd)}")
+
+
+def _account(cmd: dict[str, Any]) -> str:
+    account = str(cmd.get("account", DEFAULT_ACCOUNT))
+    if not re.fullmatch(r"\d{12}", account):
+        raise ValueError(f"account must be 12 digits, got {account!r}")
+    return account
+
+
+def _in_region(chain: scenarios.Chain, region: str) -> scenarios.Chain:
+    import dataclasses
+
+    return dataclasses.replace(chain, region=region)
+
+
+def mark_pending(account: str, region: str, sub_arn: str) -> None:
+    """Make an email subscription wait for confirmation, as AWS does until it is clicked.
+
+    moto confirms email subscriptions at once; list_subscriptions_by_topic reports
+    `sub.arn`, so this is what AWS shows for an unconfirmed subscription.
+    """
+    from moto.sns.models import sns_backends
+
+    sub = sns_backends[account][region].subscriptions[sub_arn]
+    sub.arn = "PendingConfirmation"
+    sub.confirmed = False
+    sub.attributes["PendingConfirmation"] = "true"
+    sub.attributes["SubscriptionArn"] = "PendingConfirmation"
+
+
+def sync_topic_counters(account: str, region: str) -> None:
+    """Fill SubscriptionsConfirmed/Pending, which moto leaves at 0."""
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[account][region]
+    for topic in backend.topics.values():
+        subs = [s for s in backend.subscriptions.values() if s.topic is topic]
+        pending = sum(1 for s in subs if s.arn == "PendingConfirmation")
+        topic.subscriptions_pending = pending
+        topic.subscriptions_confimed = len(subs) - pending
+
+
+def reply(obj: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(obj) + "\n")
+    sys.stdout.flush()
+
+
+def main() -> int:
+    if len(sys.argv) != 2 or not sys.argv[1].isdigit():
+        print("usage: server.py PORT", file=sys.stderr)
+        return 2
+    port = int(sys.argv[1])
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    server = Server(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    if server.bind_error is not None:
+        print(f"cannot listen on 127.0.0.1:{port}: {server.bind_error}", file=sys.stderr)
+        return EXIT_PORT_IN_USE
+    port = server.get_host_and_port()[1]
+    emulator = Emulator(port)
+    reply({"ready": True, "port": port, "endpoint": emulator.endpoint})
+
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            reply({"ok": True, **emulator.handle(json.loads(line))})
+        except Exception as err:  # noqa: BLE001 - every failure is an answer
+            traceback.print_exc(file=sys.stderr)
+            reply({"ok": False, "error": f"{type(err).__name__}: {err}"})
+    server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
