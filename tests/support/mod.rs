@@ -345,8 +345,13 @@ fn scratch_dir() -> PathBuf {
     dir
 }
 
+/// The checkout the tests run from. `cargo test` sets CARGO_MANIFEST_DIR at run time too;
+/// preferring it keeps a test binary built in a shared target directory from reaching
+/// into another checkout.
 fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }
 
 /// The venv's python, installing the venv once per test binary (and under a file lock
