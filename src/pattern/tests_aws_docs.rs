@@ -1,0 +1,1 @@
+//! Stage `pattern`: examples from the AWS documentation as tests.

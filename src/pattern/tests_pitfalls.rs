@@ -1,0 +1,1 @@
+//! Stage `pattern`: CloudTrail pitfalls as tests.

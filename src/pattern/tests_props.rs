@@ -1,0 +1,1 @@
+//! Stage `pattern`: property tests.
