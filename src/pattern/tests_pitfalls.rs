@@ -181,3 +181,23 @@ fn evaluation_is_fast_enough_for_coverage() {
     // well under a millisecond.
     assert!(started.elapsed() < std::time::Duration::from_millis(200), "{:?}", started.elapsed());
 }
+
+#[test]
+fn cis_benchmark_patterns_parse() {
+    for pattern in [
+        r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#,
+        r#"{ ($.errorCode = "*UnauthorizedOperation") || ($.errorCode = "AccessDenied*") }"#,
+        "{($.eventSource = kms.amazonaws.com) && (($.eventName=DisableKey)||($.eventName=ScheduleKeyDeletion))}",
+        r#"{ ($.eventName = "ConsoleLogin") && ($.additionalEventData.MFAUsed != "Yes") }"#,
+        "{ ($.eventName = CreateNetworkAcl) || ($.eventName = CreateNetworkAclEntry) || ($.eventName = DeleteNetworkAcl) || ($.eventName = DeleteNetworkAclEntry) || ($.eventName = ReplaceNetworkAclEntry) || ($.eventName = ReplaceNetworkAclAssociation) }",
+    ] {
+        valid(pattern);
+    }
+}
+
+#[test]
+fn root_usage_pattern_ignores_service_events() {
+    let pattern = r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#;
+    assert!(matches(pattern, &record("CreateVpc", "Root")));
+    assert!(!matches(pattern, &iam_user("CreateVpc")));
+}
