@@ -27,11 +27,32 @@ fn eval_expr(expr: &JsonExpr, root: &JsonValue) -> Truth {
 /// A condition holds when any value its selector reaches satisfies the test (wildcards
 /// reach several); `NOT EXISTS` holds when the selector reaches nothing.
 fn eval_condition(cond: &Condition, root: &JsonValue) -> Truth {
+    if cond.selector.wildcard_count() == 0 {
+        return eval_single(cond, root);
+    }
     let mut reached = Vec::new();
     resolve(&cond.selector.steps, root, &mut reached);
     match &cond.test {
         Test::NotExists => Truth::from(reached.is_empty()),
         test => Truth::any(reached.into_iter().map(|v| eval_test(test, v))),
+    }
+}
+
+/// A condition whose selector has no wildcard: it reaches one value or none. The fast
+/// path, as most conditions on CloudTrail records look like this.
+fn eval_single(cond: &Condition, root: &JsonValue) -> Truth {
+    let mut value = Some(root);
+    for step in &cond.selector.steps {
+        value = value.and_then(|v| match (step, v) {
+            (Step::Key(key), _) => v.get(key),
+            (Step::Index(i), JsonValue::Array(items)) => items.get(*i),
+            _ => None,
+        });
+    }
+    match (&cond.test, value) {
+        (Test::NotExists, value) => Truth::from(value.is_none()),
+        (_, None) => Truth::False,
+        (test, Some(value)) => eval_test(test, value),
     }
 }
 

@@ -261,6 +261,9 @@ impl<'a> Reader<'a> {
 
 /// Keeps, for each key, only its last entry: with duplicate keys the last one wins.
 fn dedupe_last_wins(entries: &mut Vec<(Cow<'_, str>, JsonValue<'_>)>) {
+    if entries.len() <= 16 && !has_duplicate_small(entries) {
+        return;
+    }
     let keep: Vec<bool> = {
         let mut seen = HashSet::new();
         entries.iter().rev().map(|(k, _)| seen.insert(k.as_ref())).collect()
@@ -270,6 +273,11 @@ fn dedupe_last_wins(entries: &mut Vec<(Cow<'_, str>, JsonValue<'_>)>) {
     }
     let mut keep = keep.into_iter().rev();
     entries.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// True when a small object has a repeated key; quadratic but allocation-free.
+fn has_duplicate_small(entries: &[(Cow<'_, str>, JsonValue<'_>)]) -> bool {
+    entries.iter().enumerate().any(|(i, (key, _))| entries[i + 1..].iter().any(|(k, _)| k == key))
 }
 
 #[cfg(test)]
