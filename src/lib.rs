@@ -10,6 +10,7 @@
 pub mod cli;
 pub mod cmd_pattern;
 pub mod config;
+pub mod coverage;
 pub mod events;
 pub mod exit;
 pub mod logging;
