@@ -222,7 +222,7 @@ mod tests {
     fn a_root_only_pattern_names_the_missed_callers() {
         let root = Fake(Kind::Json, when(|m| m.contains("\"type\":\"Root\"")));
         let result = cover(&root, &EventSet::default_set(), &ctx());
-        let expected = vec![Caller::IAMUser, Caller::AssumedRole, Caller::AWSService];
+        let expected = vec![Caller::IamUser, Caller::AssumedRole, Caller::AwsService];
         assert_eq!(result[0].1, Coverage::NotCovered { callers: expected });
         assert_eq!(result[0].1.reason().unwrap(), "matches only Root calls");
     }
@@ -253,11 +253,11 @@ mod tests {
         let not = |callers: Vec<Caller>| Coverage::NotCovered { callers };
         assert_eq!(not(Caller::ALL.to_vec()).reason().unwrap(), "matches no call");
         assert_eq!(
-            not(vec![Caller::Root, Caller::AWSService]).reason().unwrap(),
+            not(vec![Caller::Root, Caller::AwsService]).reason().unwrap(),
             "matches only IAMUser and AssumedRole calls"
         );
         assert_eq!(
-            not(vec![Caller::AWSService]).reason().unwrap(),
+            not(vec![Caller::AwsService]).reason().unwrap(),
             "matches only IAMUser, AssumedRole and Root calls"
         );
         assert_eq!(Coverage::Covered.reason(), None);
@@ -268,7 +268,7 @@ mod tests {
         let not = |callers: &[Caller]| Coverage::NotCovered { callers: callers.to_vec() };
         let unsure = Coverage::Uncertain("why".into());
         let no_root = not(&[Caller::Root]);
-        let only_root = not(&[Caller::IAMUser, Caller::AssumedRole, Caller::AWSService]);
+        let only_root = not(&[Caller::IamUser, Caller::AssumedRole, Caller::AwsService]);
 
         assert_eq!(combine([]), not(&Caller::ALL));
         assert_eq!(combine([&no_root, &Coverage::Covered]), Coverage::Covered);

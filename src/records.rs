@@ -17,32 +17,35 @@ use crate::events::EventSet;
 /// The `eventSource` of every VPC networking call.
 pub const EVENT_SOURCE: &str = "ec2.amazonaws.com";
 
-/// Who made a call: the `userIdentity.type` values a VPC change commonly carries.
+/// Who made a call: the `userIdentity.type` values a VPC change commonly carries. Shown
+/// as CloudTrail spells the type (`IAMUser`, `AWSService`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Caller {
     /// An IAM user with long-term access keys (the CLI).
-    IAMUser,
+    #[serde(rename = "IAMUser")]
+    IamUser,
     /// A role session (Terraform under an assumed role).
     AssumedRole,
     /// The account's root user (the console).
     Root,
     /// An AWS service acting on its own (CloudFormation).
-    AWSService,
+    #[serde(rename = "AWSService")]
+    AwsService,
 }
 
 impl Caller {
     /// Every caller type, in report order. A name is covered only when a pattern matches
     /// the record of each of them.
     pub const ALL: [Caller; 4] =
-        [Caller::IAMUser, Caller::AssumedRole, Caller::Root, Caller::AWSService];
+        [Caller::IamUser, Caller::AssumedRole, Caller::Root, Caller::AwsService];
 
     /// The `userIdentity.type` CloudTrail writes.
     pub fn identity_type(self) -> &'static str {
         match self {
-            Caller::IAMUser => "IAMUser",
+            Caller::IamUser => "IAMUser",
             Caller::AssumedRole => "AssumedRole",
             Caller::Root => "Root",
-            Caller::AWSService => "AWSService",
+            Caller::AwsService => "AWSService",
         }
     }
 }
@@ -61,9 +64,13 @@ pub struct RecordContext {
 }
 
 impl RecordContext {
+    pub fn new(account_id: &str, region: &str) -> RecordContext {
+        RecordContext { account_id: account_id.into(), region: region.into() }
+    }
+
     /// The documentation example account 123456789012 in us-east-1, for offline use.
     pub fn example() -> RecordContext {
-        RecordContext { account_id: "123456789012".into(), region: "us-east-1".into() }
+        RecordContext::new("123456789012", "us-east-1")
     }
 }
 
@@ -74,7 +81,7 @@ pub fn record(name: &str, caller: Caller, ctx: &RecordContext) -> String {
     let ids = Ids::new(ctx, name, caller);
     let (request, response) = call_elements(name, &ids).unwrap_or_else(|| generic_call(&ids));
     let record = Record {
-        event_version: if caller == Caller::AWSService { "1.09" } else { "1.10" },
+        event_version: if caller == Caller::AwsService { "1.09" } else { "1.10" },
         user_identity: user_identity(caller, &ids),
         event_time: ids.event_time(),
         event_source: EVENT_SOURCE,
@@ -102,7 +109,7 @@ pub fn record(name: &str, caller: Caller, ctx: &RecordContext) -> String {
 /// default and CIS sets); other names get a generic record.
 pub fn is_known(name: &str) -> bool {
     let ctx = RecordContext::example();
-    let ids = Ids::new(&ctx, name, Caller::IAMUser);
+    let ids = Ids::new(&ctx, name, Caller::IamUser);
     call_elements(name, &ids).is_some()
 }
 
@@ -267,7 +274,7 @@ fn user_identity(caller: Caller, ids: &Ids) -> Value {
     let account = ids.account();
     let creation_date = "2026-03-14T00:00:00Z";
     match caller {
-        Caller::IAMUser => json!({
+        Caller::IamUser => json!({
             "type": "IAMUser",
             "principalId": ids.unique_id("AIDA", "alice"),
             "arn": format!("arn:aws:iam::{account}:user/alice"),
@@ -309,7 +316,7 @@ fn user_identity(caller: Caller, ids: &Ids) -> Value {
             },
         }),
         // A service acting on its own carries no principal, only the service's name.
-        Caller::AWSService => json!({
+        Caller::AwsService => json!({
             "type": "AWSService",
             "invokedBy": "cloudformation.amazonaws.com",
         }),
@@ -318,16 +325,16 @@ fn user_identity(caller: Caller, ids: &Ids) -> Value {
 
 fn source_ip_address(caller: Caller) -> &'static str {
     match caller {
-        Caller::IAMUser => "198.51.100.23",
+        Caller::IamUser => "198.51.100.23",
         Caller::AssumedRole => "203.0.113.45",
         Caller::Root => "192.0.2.10",
-        Caller::AWSService => "cloudformation.amazonaws.com",
+        Caller::AwsService => "cloudformation.amazonaws.com",
     }
 }
 
 fn user_agent(caller: Caller) -> &'static str {
     match caller {
-        Caller::IAMUser => {
+        Caller::IamUser => {
             "aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.5.0 md/arch#x86_64 \
              lang/python#3.11.9 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe \
              md/prompt#off"
@@ -338,13 +345,13 @@ fn user_agent(caller: Caller) -> &'static str {
              aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5 md/GOOS#linux md/GOARCH#amd64"
         }
         Caller::Root => "AWS Internal",
-        Caller::AWSService => "cloudformation.amazonaws.com",
+        Caller::AwsService => "cloudformation.amazonaws.com",
     }
 }
 
 /// Calls over the network carry TLS details; a service's internal call does not.
 fn tls_details(caller: Caller, ctx: &RecordContext) -> Option<Value> {
-    (caller != Caller::AWSService).then(|| {
+    (caller != Caller::AwsService).then(|| {
         json!({
             "tlsVersion": "TLSv1.3",
             "cipherSuite": "TLS_AES_128_GCM_SHA256",
@@ -717,7 +724,7 @@ mod tests {
 
     #[test]
     fn fields_come_in_cloudtrail_order() {
-        let text = record("CreateVpc", Caller::IAMUser, &RecordContext::example());
+        let text = record("CreateVpc", Caller::IamUser, &RecordContext::example());
         assert!(text.starts_with(r#"{"eventVersion":"1.10","userIdentity":{"#), "{text}");
         let at = |field: &str| text.find(&format!("\"{field}\":")).unwrap();
         assert!(at("eventTime") < at("eventSource") && at("eventSource") < at("eventName"));
@@ -727,7 +734,7 @@ mod tests {
 
     #[test]
     fn caller_shapes_differ_as_cloudtrail_writes_them() {
-        let user = parsed("CreateVpc", Caller::IAMUser)["userIdentity"].clone();
+        let user = parsed("CreateVpc", Caller::IamUser)["userIdentity"].clone();
         assert_eq!(user["userName"], "alice");
         assert!(user["accessKeyId"].as_str().unwrap().starts_with("AKIA"));
         assert!(user["principalId"].as_str().unwrap().starts_with("AIDA"));
@@ -740,7 +747,7 @@ mod tests {
         assert_eq!(root["userIdentity"]["arn"], "arn:aws:iam::123456789012:root");
         assert!(root["userIdentity"].get("invokedBy").is_none());
 
-        let service = parsed("CreateVpc", Caller::AWSService);
+        let service = parsed("CreateVpc", Caller::AwsService);
         assert_eq!(service["userIdentity"]["invokedBy"], "cloudformation.amazonaws.com");
         assert!(service["userIdentity"].get("arn").is_none());
         assert_eq!(service["sourceIPAddress"], "cloudformation.amazonaws.com");
@@ -748,7 +755,7 @@ mod tests {
 
     #[test]
     fn calls_carry_fitting_elements() {
-        let create = parsed("CreateVpc", Caller::IAMUser);
+        let create = parsed("CreateVpc", Caller::IamUser);
         assert_eq!(create["requestParameters"]["cidrBlock"], "10.0.0.0/16");
         let vpc_id = create["responseElements"]["vpc"]["vpcId"].as_str().unwrap().to_string();
         assert!(vpc_id.starts_with("vpc-") && vpc_id.len() == 21, "{vpc_id}");
