@@ -292,4 +292,65 @@ mod tests {
         assert_eq!(tally, Tally { covered: 1, not_covered: 28, uncertain: 1 });
         assert!(!tally.is_complete());
     }
+
+    /// The same questions on the real engine, with patterns as accounts write them.
+    mod with_the_engine {
+        use super::*;
+        use crate::pattern;
+
+        fn cover_text(text: &str, set: &EventSet) -> Vec<(String, Coverage)> {
+            let parsed = pattern::analyze(text).pattern.expect("the pattern parses");
+            cover(&parsed, set, &ctx())
+        }
+
+        fn coverage_of(text: &str, name: &str) -> Coverage {
+            let result = cover_text(text, &EventSet::default_set());
+            result.into_iter().find(|(n, _)| n == name).expect("a watched name").1
+        }
+
+        #[test]
+        fn the_cis_root_usage_filter_matches_only_root_records() {
+            let cis_root = r#"{ $.userIdentity.type = "Root" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != "AwsServiceEvent" }"#;
+            let coverage = coverage_of(cis_root, "CreateVpc");
+            assert_eq!(coverage.reason().unwrap(), "matches only Root calls");
+        }
+
+        #[test]
+        fn a_filter_that_drops_service_calls_misses_them() {
+            let text = r#"{ $.eventName = "DeleteVpc" && $.userIdentity.invokedBy NOT EXISTS }"#;
+            let expected = Coverage::NotCovered { callers: vec![Caller::AwsService] };
+            assert_eq!(coverage_of(text, "DeleteVpc"), expected);
+        }
+
+        #[test]
+        fn a_term_covers_every_name_that_contains_it() {
+            let result = cover_text("CreateVpc", &EventSet::default_set());
+            let covered: Vec<&str> =
+                result.iter().filter(|(_, c)| c.is_covered()).map(|(n, _)| n.as_str()).collect();
+            assert_eq!(covered, ["CreateVpc", "CreateVpcPeeringConnection"]);
+        }
+
+        #[test]
+        fn wildcards_and_regexes_cover_by_meaning() {
+            assert!(coverage_of("{ $.eventName = *SecurityGroup* }", "RevokeSecurityGroupEgress")
+                .is_covered());
+            assert!(coverage_of("{ $.eventName = %^Delete.*Vpc$% }", "DeleteVpc").is_covered());
+            assert!(!coverage_of("{ $.eventName = %^Delete.*Vpc$% }", "CreateVpc").is_covered());
+        }
+
+        #[test]
+        fn an_internal_star_is_uncertain() {
+            let coverage = coverage_of("{ $.eventName = Create*Vpc }", "CreateVpc");
+            assert!(matches!(coverage, Coverage::Uncertain(_)), "{coverage:?}");
+        }
+
+        #[test]
+        fn two_partial_filters_cover_together() {
+            let set = EventSet::default_set();
+            let root = cover_text(r#"{ $.userIdentity.type = "Root" }"#, &set);
+            let others = cover_text(r#"{ $.userIdentity.type != "Root" }"#, &set);
+            let result = union(&set, &[root, others]);
+            assert!(Tally::of(&result).is_complete(), "{result:?}");
+        }
+    }
 }
