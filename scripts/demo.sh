@@ -95,7 +95,7 @@ check_account() {
 		AWS_ACCESS_KEY_ID="$(credential access_key_id <<<"$reply")" \
 		AWS_SECRET_ACCESS_KEY="$(credential secret_access_key <<<"$reply")" \
 		${token:+AWS_SESSION_TOKEN="$token"} \
-		AWS_CONFIG_FILE=/dev/null/none AWS_SHARED_CREDENTIALS_FILE=/dev/null/none \
+		HOME="$SCRATCH" \
 		AWS_EC2_METADATA_DISABLED=true \
 		"$VPCWATCH" check
 	status=$?
@@ -103,7 +103,8 @@ check_account() {
 	echo "-- vpcwatch check exited with status $status"
 }
 
-LOG=$(mktemp -t vpcwatch-demo-server.XXXXXX)
+SCRATCH=$(mktemp -d -t vpcwatch-demo.XXXXXX)
+LOG="$SCRATCH/server.log"
 step "start the emulator on 127.0.0.1"
 start_server || { echo "the emulator would not start; its log: $LOG" >&2; exit 1; }
 echo "moto listening on http://127.0.0.1:$PORT (pid $SERVER_PID)"
@@ -120,4 +121,4 @@ check_account "$BROKEN"
 step "vpcwatch check, account $SOUND_ACCOUNT ($SOUND_SCENARIO)"
 check_account "$SOUND"
 
-rm -f "$LOG"
+rm -rf "$SCRATCH"

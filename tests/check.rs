@@ -22,7 +22,10 @@ fn run_json(emulator: &Emulator, args: &[&str]) -> (i32, Value) {
         .expect("run vpcwatch");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}):\n{stdout}\nstderr:\n{}", String::from_utf8_lossy(&output.stderr))
+        panic!(
+            "stdout is not JSON ({e}):\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
     });
     (output.status.code().expect("exit status"), report)
 }
@@ -51,7 +54,10 @@ fn a_sound_chain_passes_and_names_each_link() {
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["verdict"], "pass");
     assert_all(&report, "covered");
-    assert_eq!(reason(&report, "CreateVpc"), "filter VpcChanges > alarm VpcChangesAlarm > topic vpc-alerts");
+    assert_eq!(
+        reason(&report, "CreateVpc"),
+        "filter VpcChanges > alarm VpcChangesAlarm > topic vpc-alerts"
+    );
     assert_eq!(report["account_id"], support::DEFAULT_ACCOUNT);
     assert_eq!(report["trails"][0]["log_group"]["name"], "CloudTrail/Default");
 }
@@ -62,7 +68,10 @@ fn no_trail_fails_every_name() {
     assert_eq!(code, 1);
     assert_eq!(report["verdict"], "fail");
     assert_all(&report, "not_covered");
-    assert_eq!(reason(&report, "DeleteNatGateway"), "no CloudTrail trail records us-east-1 in this account");
+    assert_eq!(
+        reason(&report, "DeleteNatGateway"),
+        "no CloudTrail trail records us-east-1 in this account"
+    );
 }
 
 #[test]
@@ -140,7 +149,10 @@ fn a_filter_narrowed_to_root_calls_fails_naming_the_callers() {
     let (code, report) = check("root_only_filter", &[]);
     assert_eq!(code, 1);
     assert_all(&report, "not_covered");
-    assert_eq!(reason(&report, "CreateVpc"), "filter VpcChanges matches CreateVpc only for Root calls");
+    assert_eq!(
+        reason(&report, "CreateVpc"),
+        "filter VpcChanges matches CreateVpc only for Root calls"
+    );
 }
 
 #[test]
@@ -162,7 +174,10 @@ fn a_stopped_trail_fails() {
 fn a_trail_of_read_events_only_fails() {
     let (code, report) = check("read_only_trail", &[]);
     assert_eq!(code, 1);
-    assert!(reason(&report, "CreateVpc").ends_with("records read-only management events"), "{report:#}");
+    assert!(
+        reason(&report, "CreateVpc").ends_with("records read-only management events"),
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -179,7 +194,10 @@ fn a_multi_region_trail_homed_elsewhere_covers_the_audited_region() {
 fn an_alarm_threshold_one_event_cannot_reach_fails() {
     let (code, report) = check("unreachable_threshold", &[]);
     assert_eq!(code, 1);
-    assert_eq!(reason(&report, "CreateVpc"), "alarm VpcChangesAlarm needs Sum > 5; one event gives 1");
+    assert_eq!(
+        reason(&report, "CreateVpc"),
+        "alarm VpcChangesAlarm needs Sum > 5; one event gives 1"
+    );
 }
 
 #[test]
@@ -197,7 +215,10 @@ fn a_single_region_trail_covers_only_its_home_region() {
     assert_eq!(home, 0);
     let (elsewhere, report) = run_json(&emulator, &["--region", "eu-west-1"]);
     assert_eq!(elsewhere, 1);
-    assert_eq!(reason(&report, "CreateVpc"), "no CloudTrail trail records eu-west-1 in this account");
+    assert_eq!(
+        reason(&report, "CreateVpc"),
+        "no CloudTrail trail records eu-west-1 in this account"
+    );
 }
 
 #[test]
@@ -219,8 +240,9 @@ fn the_text_report_fits_80_columns_and_ends_with_the_verdict() {
     for line in text.lines() {
         assert!(line.chars().count() <= 80, "too wide: {line:?}");
     }
-    assert!(text.contains("\nvpc\n"), "{text}");
-    assert!(text.contains("  FAIL    CreateVpc"), "{text}");
+    assert!(text.contains("\nVPC\n"), "{text}");
+    assert!(text.contains("  FAIL    DeleteVpc                     as above\n"), "{text}");
+    assert!(text.contains("  FAIL    CreateVpc                     filter VpcChanges"), "{text}");
     assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal");
     assert_eq!(text.lines().last(), Some("FAIL: 0 of 30 names covered, 30 not covered"));
 }

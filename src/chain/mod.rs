@@ -14,7 +14,7 @@ use crate::coverage::{self, Coverage};
 use crate::events::EventSet;
 use crate::inventory::{Inventory, LogGroupRef, MetricFilter, ReadError, Trail};
 use crate::pattern;
-use crate::records::{Caller, RecordContext};
+use crate::records::{Caller, RecordContext, RecordSet};
 
 /// The verdict of one audit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -222,7 +222,8 @@ struct Context<'a> {
 
 impl<'a> Context<'a> {
     fn new(inventory: &'a Inventory, events: &EventSet) -> Context<'a> {
-        let records = RecordContext::new(&inventory.account_id, &inventory.region);
+        let context = RecordContext::new(&inventory.account_id, &inventory.region);
+        let records = RecordSet::build(events, &context);
         let mut coverage = HashMap::new();
         for (group, filters) in &inventory.filters {
             for filter in filters.as_deref().unwrap_or_default() {
@@ -494,12 +495,12 @@ enum FilterMatch {
 fn filter_coverage(
     filter: &MetricFilter,
     events: &EventSet,
-    records: &RecordContext,
+    records: &RecordSet,
 ) -> HashMap<String, FilterMatch> {
     let analysis = pattern::analyze(&filter.pattern);
     let rejected = analysis.errors.first().map(|e| e.message.clone());
     match (analysis.pattern, rejected) {
-        (Some(parsed), None) => coverage::cover(&parsed, events, records)
+        (Some(parsed), None) => coverage::cover_records(&parsed, records)
             .into_iter()
             .map(|(name, coverage)| {
                 let verdict = filter_match(&name, coverage);

@@ -8,7 +8,7 @@ use crate::term::{escape, Style};
 
 /// Width of the status column and the name column.
 const STATUS_WIDTH: usize = 8;
-const NAME_WIDTH: usize = 28;
+const NAME_WIDTH: usize = 30;
 /// Where wrapped reasons stop.
 const LINE_WIDTH: usize = 80;
 
@@ -66,26 +66,33 @@ fn trail_facts(trail: &TrailFinding) -> String {
 }
 
 fn write_names(out: &mut dyn Write, names: &[NameFinding], style: Style) -> std::io::Result<()> {
-    let mut group: Option<&str> = None;
+    let mut previous: Option<&NameFinding> = None;
     for name in names {
-        if group != Some(name.group.as_str()) {
+        if previous.is_none_or(|p| p.group != name.group) {
             writeln!(out)?;
-            writeln!(out, "{}", style.strong(&name.group))?;
-            group = Some(&name.group);
+            writeln!(out, "{}", style.strong(&escape(&name.group)))?;
         }
-        write_name(out, name, style)?;
+        let repeated = previous.is_some_and(|p| p.status == name.status && p.reason == name.reason);
+        write_name(out, name, if repeated { "as above" } else { &name.reason }, style)?;
+        previous = Some(name);
     }
     Ok(())
 }
 
-fn write_name(out: &mut dyn Write, name: &NameFinding, style: Style) -> std::io::Result<()> {
+/// One name: status, name, and its reason wrapped under the reason column.
+fn write_name(
+    out: &mut dyn Write,
+    name: &NameFinding,
+    reason: &str,
+    style: Style,
+) -> std::io::Result<()> {
     let label = match name.status {
         Status::Covered => style.good(&format!("{:<STATUS_WIDTH$}", "ok")),
         Status::NotCovered => style.bad(&format!("{:<STATUS_WIDTH$}", "FAIL")),
         Status::Uncertain => style.unsure(&format!("{:<STATUS_WIDTH$}", "UNSURE")),
     };
     let indent = 2 + STATUS_WIDTH + NAME_WIDTH;
-    let lines = wrap(&escape(&name.reason), LINE_WIDTH - indent);
+    let lines = wrap(&escape(reason), LINE_WIDTH - indent);
     let mut lines = lines.iter();
     let first = lines.next().map(String::as_str).unwrap_or("");
     if name.name.len() < NAME_WIDTH {
