@@ -271,3 +271,77 @@ fn an_unknown_profile_is_named() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown profile \"nosuch\""), "{stderr}");
 }
+
+#[test]
+fn missing_credentials_are_one_line_saying_how_to_provide_them() {
+    let emulator = Emulator::start();
+    let output = emulator
+        .vpcwatch()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .arg("check")
+        .output()
+        .expect("run vpcwatch");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line = stderr.lines().find(|l| l.starts_with("vpcwatch:")).expect("an error line");
+    assert!(line.contains("no AWS credentials found"), "{stderr}");
+    assert!(line.contains("--profile"), "{stderr}");
+}
+
+#[test]
+fn verbose_logs_each_aws_call_on_stderr_and_keeps_stdout_json() {
+    let emulator = Emulator::start();
+    emulator.seed("sound");
+    let output = emulator
+        .vpcwatch()
+        .args(["check", "-v", "--format", "json"])
+        .output()
+        .expect("run vpcwatch");
+    assert_eq!(output.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("stdout stays JSON");
+    assert_eq!(report["verdict"], "pass");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let calls: Vec<&str> = stderr.lines().filter(|l| l.contains("aws call")).collect();
+    for operation in [
+        "sts:GetCallerIdentity",
+        "cloudtrail:DescribeTrails",
+        "cloudtrail:GetTrailStatus",
+        "cloudtrail:GetEventSelectors",
+        "logs:DescribeMetricFilters",
+        "cloudwatch:DescribeAlarms",
+        "sns:ListSubscriptionsByTopic",
+    ] {
+        assert_eq!(
+            calls.iter().filter(|l| l.contains(operation)).count(),
+            1,
+            "{operation}: {stderr}"
+        );
+    }
+    assert!(stderr.contains(&format!("calls={}", calls.len())), "{stderr}");
+}
+
+#[test]
+fn an_events_file_narrows_the_check() {
+    let emulator = Emulator::start();
+    emulator.seed("cis_414_only");
+    let dir = std::env::temp_dir().join(format!("vpcwatch-events-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("vpc-only.txt");
+    std::fs::write(&file, "# the VPC calls only\nCreateVpc\nDeleteVpc\n")
+        .expect("write events file");
+    let (code, report) = run_json(&emulator, &["--events", file.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_eq!(report["summary"]["total"], 2);
+    let missing = dir.join("missing.txt");
+    let output = emulator
+        .vpcwatch()
+        .args(["check", "--events", missing.to_str().expect("utf-8 path")])
+        .output()
+        .expect("run vpcwatch");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    std::fs::remove_dir_all(&dir).ok();
+}

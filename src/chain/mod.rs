@@ -535,3 +535,6 @@ fn filter_match(name: &str, coverage: Coverage) -> FilterMatch {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
