@@ -12,7 +12,7 @@ use crate::exit::EXIT_STATUS_HELP;
 
 /// Will a person be told when someone changes your VPC networking?
 #[derive(Debug, Parser)]
-#[command(name = "vpcwatch", version, about, after_help = EXIT_STATUS_HELP)]
+#[command(name = "vpcwatch", version, after_help = EXIT_STATUS_HELP)]
 pub struct Cli {
     /// More logs on stderr: -v for each AWS call, -vv for debugging.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]

@@ -2,12 +2,16 @@
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::Parser;
 use vpcwatch::cli::Cli;
 use vpcwatch::exit::Status;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     vpcwatch::logging::init(cli.verbose, cli.quiet);
 
     let status = match cli.into_task() {
@@ -21,4 +25,27 @@ fn main() -> ExitCode {
             Status::Error.into()
         }
     }
+}
+
+/// Help and version go to stdout as clap prints them; a usage error becomes one line on
+/// stderr and exit status 2.
+fn usage_error(err: clap::Error) -> ExitCode {
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = err.print();
+            return Status::Error.into();
+        }
+        _ => {}
+    }
+    let rendered = err.render().to_string();
+    let paragraph: Vec<&str> =
+        rendered.lines().take_while(|line| !line.trim().is_empty()).map(str::trim).collect();
+    let problem = paragraph.join(" ");
+    let problem = problem.strip_prefix("error: ").unwrap_or(&problem);
+    eprintln!("vpcwatch: {problem} (see vpcwatch --help)");
+    Status::Error.into()
 }
