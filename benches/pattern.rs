@@ -5,7 +5,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use vpcwatch::coverage;
+use vpcwatch::coverage::{self, ReadRecords};
 use vpcwatch::events::EventSet;
 use vpcwatch::pattern;
 use vpcwatch::records::{RecordContext, RecordSet};
@@ -20,19 +20,14 @@ fn compact_pattern(set: &EventSet) -> String {
 fn benches(c: &mut Criterion) {
     let set = EventSet::default_set();
     let text = compact_pattern(&set);
-    let records = RecordSet::build(&set, &RecordContext::example());
+    let built = RecordSet::build(&set, &RecordContext::example());
+    let records = ReadRecords::new(&built);
     let parsed = pattern::analyze(&text).pattern.expect("the compact pattern parses");
 
     c.bench_function("parse 990-char pattern", |b| b.iter(|| pattern::analyze(black_box(&text))));
 
-    c.bench_function("evaluate on 120 records", |b| {
-        b.iter(|| {
-            for (_, texts) in records.iter() {
-                for record in texts {
-                    black_box(parsed.evaluate(black_box(record)));
-                }
-            }
-        })
+    c.bench_function("cover 30 names x 4 callers, records read", |b| {
+        b.iter(|| black_box(coverage::cover_records(&parsed, black_box(&records))))
     });
 
     c.bench_function("parse + cover 30 names x 4 callers", |b| {
@@ -42,8 +37,11 @@ fn benches(c: &mut Criterion) {
         })
     });
 
-    c.bench_function("build 120 records", |b| {
-        b.iter(|| RecordSet::build(black_box(&set), &RecordContext::example()))
+    c.bench_function("build and read 120 records", |b| {
+        b.iter(|| {
+            let built = RecordSet::build(black_box(&set), &RecordContext::example());
+            black_box(ReadRecords::new(&built).len())
+        })
     });
 }
 

@@ -4,7 +4,7 @@
 //! plain data out: no AWS, no printing.
 
 use crate::events::EventSet;
-use crate::pattern::{Kind, Outcome, Pattern};
+use crate::pattern::{Kind, Message, Outcome, Pattern};
 use crate::records::{Caller, RecordContext, RecordSet};
 
 /// Why a space-delimited pattern is not evaluated on CloudTrail records.
@@ -40,7 +40,7 @@ impl Coverage {
 /// What coverage needs of a pattern. [`Pattern`] implements it; tests use fakes.
 pub trait Evaluator {
     fn kind(&self) -> Kind;
-    fn evaluate(&self, message: &str) -> Outcome;
+    fn evaluate(&self, message: &Message<'_>) -> Outcome;
 }
 
 impl Evaluator for Pattern {
@@ -48,26 +48,59 @@ impl Evaluator for Pattern {
         Pattern::kind(self)
     }
 
-    fn evaluate(&self, message: &str) -> Outcome {
-        Pattern::evaluate(self, message)
+    fn evaluate(&self, message: &Message<'_>) -> Outcome {
+        Pattern::evaluate_message(self, message)
     }
 }
 
-/// The coverage of every name of `set` under one pattern, in set order. Builds the
-/// records; to evaluate many patterns, build a [`RecordSet`] once and use
-/// [`cover_records`].
+/// The records of an event set, each read once (its JSON parsed), so that many patterns
+/// can be evaluated on them without reading them again.
+#[derive(Debug, Clone)]
+pub struct ReadRecords<'a> {
+    entries: Vec<(&'a str, [Message<'a>; 4])>,
+}
+
+impl<'a> ReadRecords<'a> {
+    /// Reads every record of `records`.
+    pub fn new(records: &'a RecordSet) -> ReadRecords<'a> {
+        let entries = records
+            .iter()
+            .map(|(name, texts)| (name, [0, 1, 2, 3].map(|i| Message::new(&texts[i]))))
+            .collect();
+        ReadRecords { entries }
+    }
+
+    /// The number of names.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there is no name.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// The coverage of every name of `set` under one pattern, in set order. Builds and reads
+/// the records; to evaluate many patterns, build a [`RecordSet`] and its [`ReadRecords`]
+/// once and use [`cover_records`].
 pub fn cover(
     pattern: &impl Evaluator,
     set: &EventSet,
     ctx: &RecordContext,
 ) -> Vec<(String, Coverage)> {
-    cover_records(pattern, &RecordSet::build(set, ctx))
+    let records = RecordSet::build(set, ctx);
+    cover_records(pattern, &ReadRecords::new(&records))
 }
 
 /// The coverage of every name of `records` under one pattern, in their order.
-pub fn cover_records(pattern: &impl Evaluator, records: &RecordSet) -> Vec<(String, Coverage)> {
+pub fn cover_records(
+    pattern: &impl Evaluator,
+    records: &ReadRecords<'_>,
+) -> Vec<(String, Coverage)> {
     let delimited = pattern.kind() == Kind::Delimited;
     records
+        .entries
         .iter()
         .map(|(name, texts)| {
             let coverage = if delimited {
@@ -81,7 +114,7 @@ pub fn cover_records(pattern: &impl Evaluator, records: &RecordSet) -> Vec<(Stri
 }
 
 /// The coverage of one name, given its records in [`Caller::ALL`] order.
-pub fn cover_name(pattern: &impl Evaluator, records: &[String; 4]) -> Coverage {
+pub fn cover_name(pattern: &impl Evaluator, records: &[Message<'_>; 4]) -> Coverage {
     let mut missed = Vec::new();
     for (caller, record) in Caller::ALL.into_iter().zip(records) {
         match pattern.evaluate(record) {
@@ -193,8 +226,8 @@ mod tests {
         fn kind(&self) -> Kind {
             self.0
         }
-        fn evaluate(&self, message: &str) -> Outcome {
-            (self.1)(message)
+        fn evaluate(&self, message: &Message<'_>) -> Outcome {
+            (self.1)(message.text())
         }
     }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::coverage::{self, Coverage};
+use crate::coverage::{self, Coverage, ReadRecords};
 use crate::events::EventSet;
 use crate::inventory::{Inventory, LogGroupRef, MetricFilter, ReadError, Trail};
 use crate::pattern;
@@ -223,7 +223,8 @@ struct Context<'a> {
 impl<'a> Context<'a> {
     fn new(inventory: &'a Inventory, events: &EventSet) -> Context<'a> {
         let context = RecordContext::new(&inventory.account_id, &inventory.region);
-        let records = RecordSet::build(events, &context);
+        let built = RecordSet::build(events, &context);
+        let records = ReadRecords::new(&built);
         let mut coverage = HashMap::new();
         for (group, filters) in &inventory.filters {
             for filter in filters.as_deref().unwrap_or_default() {
@@ -495,7 +496,7 @@ enum FilterMatch {
 fn filter_coverage(
     filter: &MetricFilter,
     events: &EventSet,
-    records: &RecordSet,
+    records: &ReadRecords<'_>,
 ) -> HashMap<String, FilterMatch> {
     let analysis = pattern::analyze(&filter.pattern);
     let rejected = analysis.errors.first().map(|e| e.message.clone());

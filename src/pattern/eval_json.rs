@@ -6,13 +6,18 @@ use super::json::{self, JsonValue};
 use super::tree::{Condition, JsonExpr, Step, Test};
 use super::truth::Truth;
 
-/// Evaluates `expr` on `message`. A message that is not a JSON object never matches,
-/// not even `NOT EXISTS`.
-pub(crate) fn evaluate(expr: &JsonExpr, message: &str) -> Truth {
-    match json::parse(message) {
-        Some(root @ JsonValue::Object(_)) => eval_expr(expr, &root),
+/// Evaluates `expr` on a message read once as JSON (`None`: not JSON). A message that
+/// is not a JSON object never matches, not even `NOT EXISTS`.
+pub(crate) fn evaluate(expr: &JsonExpr, message: Option<&JsonValue<'_>>) -> Truth {
+    match message {
+        Some(root @ JsonValue::Object(_)) => eval_expr(expr, root),
         _ => Truth::False,
     }
+}
+
+/// Reads a message as JSON when it could be a JSON object.
+pub(crate) fn read(message: &str) -> Option<JsonValue<'_>> {
+    message.trim_start().starts_with('{').then(|| json::parse(message)).flatten()
 }
 
 fn eval_expr(expr: &JsonExpr, root: &JsonValue) -> Truth {

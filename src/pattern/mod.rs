@@ -195,17 +195,45 @@ impl Pattern {
 
     /// Evaluates the pattern on one log message (one line of text, JSON or not).
     pub fn evaluate(&self, message: &str) -> Outcome {
+        self.evaluate_message(&Message::new(message))
+    }
+
+    /// Evaluates the pattern on a message already read; evaluating many patterns on
+    /// the same messages reads each message once.
+    pub fn evaluate_message(&self, message: &Message<'_>) -> Outcome {
         match &self.body {
             Body::Empty => Outcome::Match(Vec::new()),
-            Body::Json(expr) => Outcome::from_truth(eval_json::evaluate(expr, message), Vec::new()),
+            Body::Json(expr) => {
+                let truth = eval_json::evaluate(expr, message.json.as_ref());
+                Outcome::from_truth(truth, Vec::new())
+            }
             Body::Term(terms) => {
-                Outcome::from_truth(term::matches(terms, message).into(), Vec::new())
+                Outcome::from_truth(term::matches(terms, message.text).into(), Vec::new())
             }
             Body::Delimited(fields) => {
-                let (truth, extracted) = eval_delimited::evaluate(fields, message);
+                let (truth, extracted) = eval_delimited::evaluate(fields, message.text);
                 Outcome::from_truth(truth, extracted)
             }
         }
+    }
+}
+
+/// A log message read once: its text, and its JSON tree when it is a JSON object.
+#[derive(Debug, Clone)]
+pub struct Message<'a> {
+    text: &'a str,
+    json: Option<json::JsonValue<'a>>,
+}
+
+impl<'a> Message<'a> {
+    /// Reads `text`; JSON is parsed only when the message could be a JSON object.
+    pub fn new(text: &'a str) -> Message<'a> {
+        Message { text, json: eval_json::read(text) }
+    }
+
+    /// The message as given.
+    pub fn text(&self) -> &'a str {
+        self.text
     }
 }
 
