@@ -170,16 +170,13 @@ fn cis_style_pattern_matches_its_names() {
 }
 
 #[test]
-fn evaluation_is_fast_enough_for_coverage() {
+fn the_thirty_name_pattern_matches_each_of_its_names() {
     let body: Vec<String> = DEFAULT_NAMES.iter().map(|n| format!("$.eventName={n}")).collect();
     let pattern = valid(&format!("{{ {} }}", body.join("||")));
     let records: Vec<String> = (0..120).map(|i| iam_user(DEFAULT_NAMES[i % 30])).collect();
-    let started = std::time::Instant::now();
     let hits = records.iter().filter(|r| pattern.evaluate(r).is_match()).count();
     assert_eq!(hits, 120);
-    // Generous bound for an unoptimised test build on a shared machine; release runs in
-    // well under a millisecond.
-    assert!(started.elapsed() < std::time::Duration::from_millis(200), "{:?}", started.elapsed());
+    assert_eq!(pattern.evaluate(&iam_user("CreateVpcEndpoint")), Outcome::NoMatch);
 }
 
 #[test]
