@@ -7,13 +7,16 @@
 //! `coverage` and `chain` turn the inventory into findings without touching AWS;
 //! `report` prints them. Each subcommand lives in its own `cmd_*` module.
 
+#[cfg(feature = "aws")]
 pub mod aws;
 pub mod chain;
 pub mod cli;
+#[cfg(feature = "aws")]
 pub mod cmd_check;
 pub mod cmd_pattern;
 pub mod config;
 pub mod coverage;
+#[cfg(feature = "aws")]
 pub mod discover;
 pub mod events;
 pub mod exit;
@@ -24,11 +27,14 @@ pub mod records;
 pub mod report;
 pub mod term;
 
+#[cfg(feature = "aws")]
 use config::Task;
+#[cfg(feature = "aws")]
 use exit::Status;
 
 /// Runs one task to completion and returns its exit status. Errors are failures to
 /// audit (exit status 2); findings are not errors.
+#[cfg(feature = "aws")]
 pub fn run(task: Task) -> anyhow::Result<Status> {
     match task {
         Task::Pattern(config) => cmd_pattern::run(&config),
