@@ -11,6 +11,7 @@ pub mod aws;
 pub mod chain;
 pub mod cli;
 pub mod cmd_check;
+pub mod cmd_completions;
 pub mod cmd_pattern;
 pub mod config;
 pub mod coverage;
@@ -33,5 +34,7 @@ pub fn run(task: Task) -> anyhow::Result<Status> {
     match task {
         Task::Pattern(config) => cmd_pattern::run(&config),
         Task::Check(config) => cmd_check::run(&config),
+        Task::Completions(shell) => cmd_completions::completions(shell),
+        Task::Man(subcommand) => cmd_completions::man(subcommand.as_deref()),
     }
 }
