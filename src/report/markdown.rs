@@ -89,10 +89,11 @@ fn write_names(
     writeln!(out)?;
     writeln!(out, "### {heading}")?;
     writeln!(out)?;
-    for name in names {
-        let (event, group, reason) =
-            (escape(&name.name), escape(&name.group), escape(&name.reason));
-        writeln!(out, "- **{event}** ({group}): {reason}")?;
+    // Names of one group broken at the same link share a line, to keep a comment short.
+    for same in names.chunk_by(|a, b| a.group == b.group && a.reason == b.reason) {
+        let events: Vec<String> = same.iter().map(|n| format!("**{}**", escape(&n.name))).collect();
+        let (group, reason) = (escape(&same[0].group), escape(&same[0].reason));
+        writeln!(out, "- {} ({group}): {reason}", events.join(", "))?;
     }
     Ok(())
 }
