@@ -18,10 +18,15 @@ pub fn completions(shell: Shell) -> anyhow::Result<Status> {
         Shell::PowerShell => clap_complete::Shell::PowerShell,
         Shell::Zsh => clap_complete::Shell::Zsh,
     };
-    let mut command = cli::command();
+    // Rendered into memory first: clap_complete panics on a write error, such as a
+    // closed pipe, where this returns it.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cli::command(), "vpcwatch", &mut script);
     let mut stdout = std::io::stdout().lock();
-    clap_complete::generate(shell, &mut command, "vpcwatch", &mut stdout);
-    stdout.flush().context("write the completion script to stdout")?;
+    stdout
+        .write_all(&script)
+        .and_then(|()| stdout.flush())
+        .context("write the completion script to stdout")?;
     Ok(Status::Pass)
 }
 
@@ -35,7 +40,9 @@ pub fn man(subcommand: Option<&str>) -> anyhow::Result<Status> {
                 .find_subcommand(name)
                 .with_context(|| format!("man: no subcommand {name:?}"))?
                 .clone();
-            sub.name(format!("vpcwatch-{name}")).bin_name(format!("vpcwatch {name}"))
+            sub.name(format!("vpcwatch-{name}"))
+                .bin_name(format!("vpcwatch {name}"))
+                .version(env!("CARGO_PKG_VERSION"))
         }
     };
     let mut page_text = Vec::new();
