@@ -4,6 +4,7 @@
     validate.py json FILE     docs/schema/check-report.schema.json
     validate.py junit FILE    parsed by junitparser; prints the counts it read as JSON
     validate.py commands FILE...  YAML files; prints every `vpcwatch ...` command line
+    validate.py yaml FILE     a YAML file as JSON
 
 Prints what it found on stdout as JSON; a file that does not validate exits 1 with the
 validator's own words on stderr.
@@ -55,7 +56,7 @@ def junit(path: str) -> None:
 
 
 def commands(paths: list[str]) -> None:
-    """Every shell line that runs vpcwatch, from every string of the YAML documents."""
+    """Every shell command that runs vpcwatch in the YAML documents."""
     import yaml
 
     found = []
@@ -66,15 +67,20 @@ def commands(paths: list[str]) -> None:
     print(json.dumps({"commands": found}))
 
 
-def strings(node):
+SHELL_KEYS = {"run", "script", "before_script", "after_script"}
+
+
+def strings(node, in_shell: bool = False):
+    """The shell code of a workflow (`run:`) or a GitLab job (`script:` and friends)."""
     if isinstance(node, str):
-        yield node
+        if in_shell:
+            yield node
     elif isinstance(node, dict):
-        for value in node.values():
-            yield from strings(value)
+        for key, value in node.items():
+            yield from strings(value, in_shell or key in SHELL_KEYS)
     elif isinstance(node, list):
         for value in node:
-            yield from strings(value)
+            yield from strings(value, in_shell)
 
 
 def vpcwatch_lines(text: str) -> list[list[str]]:
@@ -102,6 +108,10 @@ def main() -> None:
         junit(args[0])
     elif kind == "commands":
         commands(args)
+    elif kind == "yaml":
+        import yaml
+
+        print(json.dumps(yaml.safe_load(pathlib.Path(args[0]).read_text()), default=str))
     else:
         sys.exit(f"unknown validator {kind}")
 
