@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
-    AwsSettings, CheckConfig, EventsChoice, Messages, OutputFormat, PatternConfig, Source, Task,
+    AwsSettings, CheckConfig, EventsChoice, Messages, OutputFormat, PatternConfig, ReportFormat,
+    Shell, Source, Task,
 };
 use crate::exit::EXIT_STATUS_HELP;
 
@@ -35,7 +36,22 @@ enum Command {
     /// offline.
     #[command(after_help = EXIT_STATUS_HELP)]
     Pattern(PatternArgs),
+    /// Print a completion script for a shell, generated from these flags.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) of vpcwatch or of one of its subcommands.
+    #[command(
+        after_help = "Example: vpcwatch man > vpcwatch.1; vpcwatch man check > vpcwatch-check.1"
+    )]
+    Man(ManArgs),
 }
+
+const COMPLETIONS_HELP: &str = "\
+Examples:
+  vpcwatch completions bash > ~/.local/share/bash-completion/completions/vpcwatch
+  vpcwatch completions zsh > ~/.zfunc/_vpcwatch
+  vpcwatch completions fish > ~/.config/fish/completions/vpcwatch.fish
+  vpcwatch completions powershell >> $PROFILE";
 
 #[derive(Debug, Args)]
 struct AwsArgs {
@@ -62,9 +78,28 @@ struct CheckArgs {
     #[arg(long, value_name = "SET", default_value = "default")]
     events: String,
 
-    /// Report format on stdout.
-    #[arg(long, value_enum, default_value_t = FormatArg::Text)]
-    format: FormatArg,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = ReportFormatArg::Text)]
+    format: ReportFormatArg,
+
+    /// Write the report to this file instead of stdout (replaced whole, never half
+    /// written).
+    #[arg(long, value_name = "PATH")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    shell: ShellArg,
+}
+
+#[derive(Debug, Args)]
+struct ManArgs {
+    /// A subcommand whose page to print (default: the page of vpcwatch itself).
+    #[arg(value_name = "COMMAND")]
+    command: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +131,30 @@ enum FormatArg {
     Json,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportFormatArg {
+    /// For people, on an 80-column terminal
+    Text,
+    /// One object; schema in docs/schema/check-report.schema.json
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning
+    Sarif,
+    /// JUnit XML, for CI test reports
+    Junit,
+    /// A Markdown summary, for a pull request comment or a job summary
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ShellArg {
+    Bash,
+    Elvish,
+    Fish,
+    #[value(name = "powershell")]
+    PowerShell,
+    Zsh,
+}
+
 /// A flag value that parsed but makes no sense; printed as one line, exit status 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -107,8 +166,15 @@ impl Cli {
         match self.command {
             Command::Check(args) => check_task(args),
             Command::Pattern(args) => pattern_task(args),
+            Command::Completions(args) => Ok(Task::Completions(args.shell.into())),
+            Command::Man(args) => man_task(args),
         }
     }
+}
+
+/// The clap definition of every flag, for the completion scripts and the man pages.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
 }
 
 fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
@@ -116,7 +182,40 @@ fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
         aws: aws_settings(args.aws)?,
         events: events_choice(&args.events),
         format: args.format.into(),
+        output: args.output.map(output_path).transpose()?,
     }))
+}
+
+/// Checks before any AWS call that the report can be written where asked: a file name
+/// in a directory that exists.
+fn output_path(path: PathBuf) -> Result<PathBuf, UsageError> {
+    let shown = path.display().to_string();
+    if path.as_os_str().is_empty() {
+        return Err(UsageError("--output is empty; name a file".into()));
+    }
+    if path.is_dir() || path.file_name().is_none() {
+        return Err(UsageError(format!("--output {shown:?} is a directory; name a file")));
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+    if parent.is_some_and(|p| !p.is_dir()) {
+        return Err(UsageError(format!(
+            "--output {shown:?}: directory {:?} does not exist",
+            parent.unwrap_or(&path).display().to_string()
+        )));
+    }
+    Ok(path)
+}
+
+fn man_task(args: ManArgs) -> Result<Task, UsageError> {
+    let Some(name) = args.command else {
+        return Ok(Task::Man(None));
+    };
+    let known = command().get_subcommands().any(|c| c.get_name() == name);
+    if known {
+        Ok(Task::Man(Some(name)))
+    } else {
+        Err(UsageError(format!("man: no subcommand {name:?}")))
+    }
 }
 
 fn pattern_task(args: PatternArgs) -> Result<Task, UsageError> {
@@ -203,6 +302,30 @@ fn validate_endpoint(url: &str) -> Result<(), UsageError> {
         _ => Err(UsageError(format!(
             "invalid endpoint URL {url:?}: expected http://HOST[:PORT] or https://HOST[:PORT]"
         ))),
+    }
+}
+
+impl From<ReportFormatArg> for ReportFormat {
+    fn from(arg: ReportFormatArg) -> ReportFormat {
+        match arg {
+            ReportFormatArg::Text => ReportFormat::Text,
+            ReportFormatArg::Json => ReportFormat::Json,
+            ReportFormatArg::Sarif => ReportFormat::Sarif,
+            ReportFormatArg::Junit => ReportFormat::Junit,
+            ReportFormatArg::Markdown => ReportFormat::Markdown,
+        }
+    }
+}
+
+impl From<ShellArg> for Shell {
+    fn from(arg: ShellArg) -> Shell {
+        match arg {
+            ShellArg::Bash => Shell::Bash,
+            ShellArg::Elvish => Shell::Elvish,
+            ShellArg::Fish => Shell::Fish,
+            ShellArg::PowerShell => Shell::PowerShell,
+            ShellArg::Zsh => Shell::Zsh,
+        }
     }
 }
 

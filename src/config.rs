@@ -8,13 +8,42 @@ use std::path::PathBuf;
 pub enum Task {
     Check(CheckConfig),
     Pattern(PatternConfig),
+    /// Print a shell completion script.
+    Completions(Shell),
+    /// Print the man page of vpcwatch, or of the named subcommand.
+    Man(Option<String>),
 }
 
-/// How a report is written to stdout.
+/// How the output of `pattern` is written to stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputFormat {
     Text,
     Json,
+}
+
+/// How the report of `check` is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// For people, on an 80-column terminal.
+    Text,
+    /// One object, documented by docs/schema/check-report.schema.json.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// JUnit XML, for the test reports of CI systems.
+    Junit,
+    /// A short GitHub-flavoured Markdown summary, for a pull request or a job summary.
+    Markdown,
+}
+
+/// The shells `completions` writes scripts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Elvish,
+    Fish,
+    PowerShell,
+    Zsh,
 }
 
 /// Which event names to watch.
@@ -68,5 +97,7 @@ pub struct AwsSettings {
 pub struct CheckConfig {
     pub aws: AwsSettings,
     pub events: EventsChoice,
-    pub format: OutputFormat,
+    pub format: ReportFormat,
+    /// Write the report to this file (replaced atomically) instead of stdout.
+    pub output: Option<PathBuf>,
 }

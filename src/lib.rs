@@ -13,6 +13,7 @@ pub mod chain;
 pub mod cli;
 #[cfg(feature = "aws")]
 pub mod cmd_check;
+pub mod cmd_completions;
 pub mod cmd_pattern;
 pub mod config;
 pub mod coverage;
@@ -39,5 +40,7 @@ pub fn run(task: Task) -> anyhow::Result<Status> {
     match task {
         Task::Pattern(config) => cmd_pattern::run(&config),
         Task::Check(config) => cmd_check::run(&config),
+        Task::Completions(shell) => cmd_completions::completions(shell),
+        Task::Man(subcommand) => cmd_completions::man(subcommand.as_deref()),
     }
 }

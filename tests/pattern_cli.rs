@@ -391,6 +391,7 @@ fn flag_errors_exit_2_with_nothing_on_stdout() {
         let run = run(args);
         assert_eq!(run.code, 2, "{args:?}");
         assert_eq!(run.stdout, "", "{args:?}");
-        assert!(run.stderr.starts_with("error: "), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.starts_with("vpcwatch: "), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
     }
 }

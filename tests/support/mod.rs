@@ -356,7 +356,7 @@ fn repo_root() -> PathBuf {
 
 /// The venv's python, installing the venv once per test binary (and under a file lock
 /// across binaries, in install.py).
-fn venv_python() -> PathBuf {
+pub fn venv_python() -> PathBuf {
     static PYTHON: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     PYTHON.get_or_init(install).clone().unwrap_or_else(|e| panic!("{e}"))
 }

@@ -1,0 +1,108 @@
+//! Findings for the unit tests of every format: a passing, a failing and an erroring
+//! account, with names read from the account that need escaping.
+
+use crate::chain::{Findings, Links, NameFinding, Status, TrailFinding, Verdict};
+use crate::events::EventSet;
+use crate::inventory::{ErrorKind, LogGroupRef, ReadError};
+
+/// A filter name an operator could really choose, full of characters that mean
+/// something in Markdown, XML and terminals.
+pub const HOSTILE_FILTER: &str = "Vpc|<Changes>&\"it's\"*_[x](y)\u{1b}[31m";
+
+/// Every name of the default set covered by one sound chain.
+pub fn passing() -> (Findings, EventSet) {
+    let events = EventSet::default_set();
+    let names = events
+        .groups
+        .iter()
+        .flat_map(|g| g.names.iter().map(move |n| covered(&g.title, n)))
+        .collect();
+    let findings = Findings {
+        verdict: Verdict::Pass,
+        account_id: "123456789012".into(),
+        region: "us-east-1".into(),
+        events: events.name.clone(),
+        trails: vec![trail()],
+        names,
+        errors: vec![],
+    };
+    (findings, events)
+}
+
+/// DeleteVpc missed by a filter with a hostile name; CreateSubnet undecided.
+pub fn failing() -> (Findings, EventSet) {
+    let (mut findings, events) = passing();
+    findings.verdict = Verdict::Fail;
+    set(
+        &mut findings,
+        "DeleteVpc",
+        Status::NotCovered,
+        &format!("filter {HOSTILE_FILTER} does not match DeleteVpc"),
+    );
+    set(
+        &mut findings,
+        "CreateSubnet",
+        Status::Uncertain,
+        "alarm Math reads metric CISBenchmark/VpcEventCount through metric math; not evaluated",
+    );
+    (findings, events)
+}
+
+/// Nothing proven missing, but the alarms could not be read.
+pub fn erroring() -> (Findings, EventSet) {
+    let (mut findings, events) = passing();
+    findings.verdict = Verdict::Error;
+    let error = ReadError {
+        operation: "cloudwatch:DescribeAlarms".into(),
+        resource: "alarms".into(),
+        region: "us-east-1".into(),
+        kind: ErrorKind::AccessDenied,
+        detail: "User is not authorized".into(),
+    };
+    for name in ["CreateRoute", "DeleteRoute"] {
+        set(&mut findings, name, Status::Uncertain, &error.to_string());
+    }
+    findings.errors.push(error);
+    (findings, events)
+}
+
+fn covered(group: &str, name: &str) -> NameFinding {
+    NameFinding {
+        name: name.into(),
+        group: group.into(),
+        status: Status::Covered,
+        reason: "filter VpcChanges > alarm VpcChangesAlarm > topic vpc-alerts".into(),
+        chain: Links {
+            trail: Some("management-events".into()),
+            log_group: Some("CloudTrail/Default".into()),
+            filter: Some("VpcChanges".into()),
+            alarm: Some("VpcChangesAlarm".into()),
+            topic: Some("vpc-alerts".into()),
+        },
+    }
+}
+
+fn set(findings: &mut Findings, name: &str, status: Status, reason: &str) {
+    let finding = findings.names.iter_mut().find(|n| n.name == name).expect("name in set");
+    finding.status = status;
+    finding.reason = reason.into();
+    finding.chain.alarm = None;
+    finding.chain.topic = None;
+}
+
+fn trail() -> TrailFinding {
+    TrailFinding {
+        name: "management-events".into(),
+        arn: "arn:aws:cloudtrail:us-east-1:123456789012:trail/management-events".into(),
+        home_region: "us-east-1".into(),
+        multi_region: true,
+        organization: false,
+        log_group: Some(LogGroupRef {
+            arn: "arn:aws:logs:us-east-1:123456789012:log-group:CloudTrail/Default".into(),
+            account_id: "123456789012".into(),
+            region: "us-east-1".into(),
+            name: "CloudTrail/Default".into(),
+        }),
+        logging: Some(true),
+    }
+}

@@ -1,0 +1,159 @@
+//! The JUnit XML report of `check`, for the test reports of CI systems (GitLab's
+//! `artifacts:reports:junit`, Jenkins, Azure Pipelines): one test suite for the account
+//! and region, one test case per watched name with its group as class name, a failure
+//! for a name not covered and an error for one that could not be decided.
+//!
+//! The XML is written by hand: the format is small, and every string from the account
+//! goes through [`escape`], which also drops what XML 1.0 cannot carry at all.
+
+use std::io::Write;
+
+use crate::chain::{Findings, NameFinding, Status};
+
+/// Writes the findings as one `<testsuites>` document.
+pub(super) fn write(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
+    let total = findings.names.len();
+    let failures = findings.count(Status::NotCovered);
+    let errors = findings.count(Status::Uncertain);
+    let suite = format!("{}/{}", findings.account_id, findings.region);
+    writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
+    writeln!(
+        out,
+        r#"<testsuites name="vpcwatch check" tests="{total}" failures="{failures}" errors="{errors}" skipped="0">"#
+    )?;
+    writeln!(
+        out,
+        r#"  <testsuite name="{}" tests="{total}" failures="{failures}" errors="{errors}" skipped="0">"#,
+        escape(&suite)
+    )?;
+    write_properties(out, findings)?;
+    for name in &findings.names {
+        write_case(out, name)?;
+    }
+    write_read_errors(out, findings)?;
+    writeln!(out, "  </testsuite>")?;
+    writeln!(out, "</testsuites>")
+}
+
+fn write_properties(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
+    let verdict = serde_json::to_value(findings.verdict).unwrap_or_default();
+    let properties = [
+        ("account_id", findings.account_id.as_str()),
+        ("region", findings.region.as_str()),
+        ("events", findings.events.as_str()),
+        ("verdict", verdict.as_str().unwrap_or_default()),
+    ];
+    writeln!(out, "    <properties>")?;
+    for (name, value) in properties {
+        writeln!(out, r#"      <property name="{name}" value="{}"/>"#, escape(value))?;
+    }
+    writeln!(out, "    </properties>")
+}
+
+fn write_case(out: &mut dyn Write, name: &NameFinding) -> std::io::Result<()> {
+    let open = format!(
+        r#"    <testcase name="{}" classname="{}""#,
+        escape(&name.name),
+        escape(&name.group)
+    );
+    let (element, kind) = match name.status {
+        Status::Covered => return writeln!(out, "{open}/>"),
+        Status::NotCovered => ("failure", "not_covered"),
+        Status::Uncertain => ("error", "uncertain"),
+    };
+    let reason = escape(&name.reason);
+    writeln!(out, "{open}>")?;
+    writeln!(out, r#"      <{element} message="{reason}" type="{kind}">{reason}</{element}>"#)?;
+    writeln!(out, "    </testcase>")
+}
+
+/// Reads that failed, once each, where CI systems show a suite's own output.
+fn write_read_errors(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
+    if findings.errors.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = findings
+        .errors
+        .iter()
+        .map(|e| format!("could not read: {}", escape(&e.to_string())))
+        .collect();
+    writeln!(out, "    <system-err>{}</system-err>", lines.join("&#10;"))
+}
+
+/// Escapes text for an XML attribute or element: the five markup characters become
+/// entities, tab and line breaks character references (so attributes keep them), and
+/// the characters XML 1.0 forbids (other C0 controls, U+FFFE, U+FFFF) a visible
+/// `\u{..}` sequence.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if is_forbidden_in_xml(c) => out.extend(c.escape_unicode()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Outside the `Char` production of XML 1.0 (§2.2), or a C1 control it discourages.
+fn is_forbidden_in_xml(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    fn junit(fixture: fn() -> (Findings, crate::events::EventSet)) -> String {
+        let (findings, _) = fixture();
+        let mut out = Vec::new();
+        write(&mut out, &findings).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escape_handles_markup_line_breaks_and_forbidden_characters() {
+        assert_eq!(escape(r#"a<b>&"c'"#), "a&lt;b&gt;&amp;&quot;c&apos;");
+        assert_eq!(escape("x\ny\tz"), "x&#10;y&#9;z");
+        assert_eq!(escape("\u{1b}[31m\u{0}"), "\\u{1b}[31m\\u{0}");
+        assert_eq!(escape("Größe ☃"), "Größe ☃");
+    }
+
+    #[test]
+    fn a_passing_account_has_30_cases_and_no_failure() {
+        let xml = junit(fixtures::passing);
+        assert!(
+            xml.contains(
+                r#"<testsuite name="123456789012/us-east-1" tests="30" failures="0" errors="0""#
+            ),
+            "{xml}"
+        );
+        assert_eq!(xml.matches("<testcase ").count(), 30);
+        assert!(xml.contains(r#"<testcase name="CreateVpc" classname="VPC"/>"#), "{xml}");
+    }
+
+    #[test]
+    fn a_missed_name_fails_with_its_reason_escaped() {
+        let xml = junit(fixtures::failing);
+        assert!(xml.contains(r#"tests="30" failures="1" errors="1""#), "{xml}");
+        assert!(xml.contains(r#"<failure message="filter Vpc|&lt;Changes&gt;&amp;&quot;it&apos;s&quot;*_[x](y)\u{1b}[31m does not match DeleteVpc" type="not_covered">"#), "{xml}");
+        assert!(xml.contains(r#"<error message="alarm Math reads"#), "{xml}");
+        assert!(!xml.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn read_errors_go_to_system_err() {
+        let xml = junit(fixtures::erroring);
+        assert!(xml.contains(r#"failures="0" errors="2""#), "{xml}");
+        assert!(xml.contains("<system-err>could not read: cloudwatch:DescribeAlarms for alarms in us-east-1: access denied"), "{xml}");
+    }
+}

@@ -1,0 +1,187 @@
+//! The Markdown report of `check`: a short summary for a pull request comment or a GitHub
+//! Actions job summary (`>> $GITHUB_STEP_SUMMARY`). A verdict line, a table of groups,
+//! then the names not covered or undecided with their reasons. Every string read from
+//! the account is escaped, so a filter named `*[x](y)` stays text.
+
+use std::io::Write;
+
+use super::{tally, REMEDIATION};
+use crate::chain::{Findings, Status, Verdict};
+use crate::events::EventSet;
+use crate::term;
+
+/// Writes the summary.
+pub(super) fn write(
+    out: &mut dyn Write,
+    findings: &Findings,
+    events: &EventSet,
+) -> std::io::Result<()> {
+    let verdict = match findings.verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Error => "ERROR",
+    };
+    writeln!(out, "## vpcwatch check: {verdict}")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "**{}**. Account {}, region {}, events {}.",
+        verdict_line(findings),
+        escape(&findings.account_id),
+        escape(&findings.region),
+        escape(&findings.events)
+    )?;
+    write_table(out, findings, events)?;
+    write_names(out, findings, Status::NotCovered, "Not covered")?;
+    write_names(out, findings, Status::Uncertain, "Undecided")?;
+    write_errors(out, findings)?;
+    if findings.verdict != Verdict::Pass {
+        writeln!(out)?;
+        writeln!(out, "**To fix:** {REMEDIATION}")?;
+    }
+    Ok(())
+}
+
+fn verdict_line(findings: &Findings) -> String {
+    let total = findings.names.len();
+    let covered = findings.count(Status::Covered);
+    let missing = findings.count(Status::NotCovered);
+    let unsure = findings.count(Status::Uncertain);
+    let mut line = match findings.verdict {
+        Verdict::Pass => return format!("PASS: all {total} names covered"),
+        Verdict::Fail => format!("FAIL: {covered} of {total} names covered, {missing} not covered"),
+        Verdict::Error => format!("ERROR: {covered} of {total} names covered"),
+    };
+    if unsure > 0 {
+        line.push_str(&format!(", {unsure} could not be decided"));
+    }
+    line
+}
+
+fn write_table(out: &mut dyn Write, findings: &Findings, events: &EventSet) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "| group | covered | of | status |")?;
+    writeln!(out, "|---|---:|---:|---|")?;
+    for row in tally(findings, events) {
+        let status = if row.not_covered > 0 {
+            "fail"
+        } else if row.uncertain > 0 {
+            "undecided"
+        } else {
+            "ok"
+        };
+        let title = escape(&row.group.title);
+        writeln!(out, "| {title} | {} | {} | {status} |", row.covered, row.total)?;
+    }
+    Ok(())
+}
+
+fn write_names(
+    out: &mut dyn Write,
+    findings: &Findings,
+    status: Status,
+    heading: &str,
+) -> std::io::Result<()> {
+    let names: Vec<_> = findings.names.iter().filter(|n| n.status == status).collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "### {heading}")?;
+    writeln!(out)?;
+    // Names of one group broken at the same link share a line, to keep a comment short.
+    for same in names.chunk_by(|a, b| a.group == b.group && a.reason == b.reason) {
+        let events: Vec<String> = same.iter().map(|n| format!("**{}**", escape(&n.name))).collect();
+        let (group, reason) = (escape(&same[0].group), escape(&same[0].reason));
+        writeln!(out, "- {} ({group}): {reason}", events.join(", "))?;
+    }
+    Ok(())
+}
+
+fn write_errors(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
+    if findings.errors.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "### Could not read")?;
+    writeln!(out)?;
+    for error in &findings.errors {
+        writeln!(out, "- {}", escape(&error.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Escapes text for GitHub-flavoured Markdown, inline: control and bidirectional
+/// characters become visible (as on a terminal), line breaks spaces, and every ASCII
+/// punctuation character that can start emphasis, a link, HTML, a table cell, an entity,
+/// math or a mention gets a backslash (CommonMark §2.4 allows one before any ASCII
+/// punctuation).
+pub(crate) fn escape(text: &str) -> String {
+    let flat: String =
+        text.chars().map(|c| if matches!(c, '\n' | '\r') { ' ' } else { c }).collect();
+    let mut out = String::with_capacity(flat.len());
+    for c in term::escape(&flat).chars() {
+        if "\\`*_{}[]()<>#+!|~&$@^=".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    fn markdown(fixture: fn() -> (Findings, EventSet)) -> String {
+        let (findings, events) = fixture();
+        let mut out = Vec::new();
+        write(&mut out, &findings, &events).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn escape_neutralises_markdown_html_and_terminal_codes() {
+        assert_eq!(escape("a*b_c|d"), "a\\*b\\_c\\|d");
+        assert_eq!(escape("[x](y) <img> @team"), "\\[x\\]\\(y\\) \\<img\\> \\@team");
+        assert_eq!(escape("line\nbreak\u{1b}"), "line break\\\\u\\{1b\\}");
+        assert_eq!(escape("CloudTrail/Default us-east-1"), "CloudTrail/Default us-east-1");
+    }
+
+    #[test]
+    fn a_passing_account_is_one_verdict_line_and_a_table() {
+        let md = markdown(fixtures::passing);
+        assert!(
+            md.starts_with("## vpcwatch check: PASS\n\n**PASS: all 30 names covered**."),
+            "{md}"
+        );
+        assert!(md.contains("| route table | 5 | 5 | ok |"), "{md}");
+        assert!(!md.contains("###"), "{md}");
+        assert!(!md.contains("To fix"), "{md}");
+    }
+
+    #[test]
+    fn a_failing_account_lists_each_name_with_its_reason_escaped() {
+        let md = markdown(fixtures::failing);
+        assert!(
+            md.contains("**FAIL: 28 of 30 names covered, 1 not covered, 1 could not be decided**"),
+            "{md}"
+        );
+        assert!(md.contains("| VPC | 1 | 2 | fail |"), "{md}");
+        assert!(md.contains("| subnet | 1 | 2 | undecided |"), "{md}");
+        assert!(md.contains("### Not covered\n\n- **DeleteVpc** (VPC): filter Vpc\\|\\<Changes\\>\\&\"it's\"\\*\\_\\[x\\]\\(y\\)\\\\u\\{1b\\}\\[31m does not match DeleteVpc\n"), "{md}");
+        assert!(
+            md.contains("### Undecided\n\n- **CreateSubnet** (subnet): alarm Math reads"),
+            "{md}"
+        );
+        assert!(md.contains("**To fix:**"), "{md}");
+    }
+
+    #[test]
+    fn an_erroring_account_names_what_could_not_be_read() {
+        let md = markdown(fixtures::erroring);
+        assert!(md.contains("**ERROR: 28 of 30 names covered, 2 could not be decided**"), "{md}");
+        assert!(md.contains("### Could not read\n\n- cloudwatch:DescribeAlarms for alarms in us-east-1: access denied"), "{md}");
+    }
+}

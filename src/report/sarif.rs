@@ -1,0 +1,291 @@
+//! The SARIF 2.1.0 report of `check`, for GitHub code scanning: one rule per group of the
+//! event set (a part of the default set, or one CIS control), one result per name that
+//! is not covered (level `error`) or undecided (level `warning`).
+//!
+//! GitHub rejects a whole upload when any result lacks a physical location with an
+//! artifact URI ("locationFromSarifResult: expected at least one location", see
+//! github/codeql-action#1738 and the GH1001 rule of microsoft/sarif-sdk#2694), and an
+//! AWS account has no file. So each result points at a stable pseudo-path naming the
+//! account and region, `aws/ACCOUNT/REGION/vpc-change-alerts`, line 1, and carries the
+//! account and region as logical locations too. Its `partialFingerprints` hash the
+//! account, region, rule and event name, so an alert stays one alert across runs and
+//! closes when the name becomes covered.
+
+use std::io::Write;
+
+use serde_json::{json, Value};
+
+use super::{tally, GroupTally, REMEDIATION};
+use crate::chain::{Findings, NameFinding, Status};
+use crate::events::{EventSet, Group};
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+
+/// The key of vpcwatch's own fingerprint; bump the version if its input ever changes.
+const FINGERPRINT_KEY: &str = "vpcwatchFinding/v1";
+
+/// How GitHub ranks a security alert (0.1 to 10): 7.0 and up is "high". An unwatched
+/// network change is an open door nobody hears about.
+const SECURITY_SEVERITY: &str = "7.5";
+
+/// Writes the findings as one SARIF log with one run.
+pub(super) fn write(
+    out: &mut dyn Write,
+    findings: &Findings,
+    events: &EventSet,
+) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &log(findings, events))?;
+    writeln!(out)
+}
+
+fn log(findings: &Findings, events: &EventSet) -> Value {
+    let tallies = tally(findings, events);
+    let results: Vec<Value> =
+        findings.names.iter().filter_map(|name| result(findings, events, name)).collect();
+    json!({
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "vpcwatch",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": tallies.iter().map(rule).collect::<Vec<_>>(),
+            }},
+            // GitHub keeps one analysis per category: one per account and region, so
+            // audits of several accounts uploaded from one repository do not replace
+            // each other.
+            "automationDetails": {
+                "id": format!("vpcwatch/{}/{}/", findings.account_id, findings.region),
+            },
+            "invocations": [invocation(findings)],
+            "results": results,
+            "properties": {
+                "verdict": findings.verdict,
+                "accountId": findings.account_id,
+                "region": findings.region,
+                "events": findings.events,
+            },
+        }],
+    })
+}
+
+/// The stable id of a group's rule: `vpcwatch/route-table`, `vpcwatch/cis-4.13`.
+pub(crate) fn rule_id(group: &Group) -> String {
+    let is_control = group.id.starts_with(|c: char| c.is_ascii_digit());
+    if is_control {
+        format!("vpcwatch/cis-{}", group.id)
+    } else {
+        format!("vpcwatch/{}", group.id)
+    }
+}
+
+fn rule(tally: &GroupTally) -> Value {
+    let group = tally.group;
+    let names = group.names.join(", ");
+    let short = format!("Changes of the {} group reach a person", group.title);
+    let full = format!(
+        "Every CloudTrail event of this group must reach a person through a complete chain: \
+         trail, CloudWatch Logs group, metric filter, metric, alarm, SNS topic and confirmed \
+         subscription. Names: {names}."
+    );
+    let help = format!("{full}\n\nTo fix: {REMEDIATION}");
+    let markdown = format!(
+        "Every CloudTrail event of this group must reach a person through a complete chain: \
+         trail → CloudWatch Logs group → metric filter → metric → alarm → SNS topic → \
+         confirmed subscription.\n\nNames: `{}`.\n\n**To fix:** {REMEDIATION}",
+        group.names.join("`, `")
+    );
+    json!({
+        "id": rule_id(group),
+        "name": rule_name(group),
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": help, "markdown": markdown},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {
+            "tags": ["security", "aws", "cloudtrail", "cloudwatch", "vpc"],
+            "precision": "very-high",
+            "problem.severity": "error",
+            "security-severity": SECURITY_SEVERITY,
+        },
+    })
+}
+
+/// A PascalCase name from the group's id: `RouteTableChangesAlert`, `Cis413ChangesAlert`.
+fn rule_name(group: &Group) -> String {
+    let id = rule_id(group);
+    let words = id.trim_start_matches("vpcwatch/").split(['-', '.']);
+    let mut name: String = words
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        })
+        .collect::<Option<Vec<_>>>()
+        .unwrap_or_default()
+        .join("");
+    name.push_str("ChangesAlert");
+    name
+}
+
+fn result(findings: &Findings, events: &EventSet, name: &NameFinding) -> Option<Value> {
+    let level = match name.status {
+        Status::Covered => return None,
+        Status::NotCovered => "error",
+        Status::Uncertain => "warning",
+    };
+    let (index, group) = events.groups.iter().enumerate().find(|(_, g)| g.title == name.group)?;
+    let rule = rule_id(group);
+    let verb = if level == "error" { "is not covered" } else { "could not be decided" };
+    Some(json!({
+        "ruleId": rule,
+        "ruleIndex": index,
+        "level": level,
+        "message": {"text": format!("{} {verb}: {}", name.name, name.reason)},
+        "locations": [location(findings)],
+        "partialFingerprints": {
+            FINGERPRINT_KEY: fingerprint(&[&findings.account_id, &findings.region, &rule, &name.name]),
+        },
+        "properties": {
+            "eventName": name.name,
+            "group": name.group,
+            "status": name.status,
+            "chain": name.chain,
+        },
+    }))
+}
+
+fn location(findings: &Findings) -> Value {
+    let account = &findings.account_id;
+    let region = &findings.region;
+    json!({
+        "physicalLocation": {
+            "artifactLocation": {"uri": format!("aws/{account}/{region}/vpc-change-alerts")},
+            "region": {"startLine": 1},
+        },
+        "logicalLocations": [
+            {"name": account, "fullyQualifiedName": format!("aws/{account}"), "kind": "account"},
+            {
+                "name": region,
+                "fullyQualifiedName": format!("aws/{account}/{region}"),
+                "kind": "region",
+            },
+        ],
+    })
+}
+
+/// Reads that failed become error notifications; the run succeeded only without them.
+fn invocation(findings: &Findings) -> Value {
+    let notifications: Vec<Value> = findings
+        .errors
+        .iter()
+        .map(|e| json!({"level": "error", "message": {"text": e.to_string()}}))
+        .collect();
+    json!({
+        "executionSuccessful": findings.errors.is_empty(),
+        "toolExecutionNotifications": notifications,
+    })
+}
+
+/// FNV-1a, 64 bits, over the parts separated by NUL: stable across Rust releases and
+/// platforms, unlike `std`'s hasher.
+fn fingerprint(parts: &[&str]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, part) in parts.iter().enumerate() {
+        let separator: &[u8] = if i == 0 { b"" } else { b"\0" };
+        for byte in separator.iter().chain(part.as_bytes()) {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    fn sarif(fixture: fn() -> (Findings, EventSet)) -> Value {
+        let (findings, events) = fixture();
+        log(&findings, &events)
+    }
+
+    #[test]
+    fn a_passing_account_has_every_rule_and_no_result() {
+        let log = sarif(fixtures::passing);
+        let run = &log["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), 0);
+        let ids: Vec<&str> = run["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 8);
+        assert_eq!(ids[0], "vpcwatch/vpc");
+        assert_eq!(ids[4], "vpcwatch/route-table");
+        assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    }
+
+    #[test]
+    fn a_missed_name_is_an_error_and_an_undecided_one_a_warning() {
+        let log = sarif(fixtures::failing);
+        let results = log["runs"][0]["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        let delete = &results[0];
+        assert_eq!(delete["ruleId"], "vpcwatch/vpc");
+        assert_eq!(delete["ruleIndex"], 0);
+        assert_eq!(delete["level"], "error");
+        let message = delete["message"]["text"].as_str().unwrap();
+        assert!(message.starts_with("DeleteVpc is not covered: filter Vpc|<Changes>"), "{message}");
+        assert_eq!(results[1]["level"], "warning");
+        assert_eq!(results[1]["ruleId"], "vpcwatch/subnet");
+        let logical = &delete["locations"][0]["logicalLocations"];
+        assert_eq!(logical[0]["name"], "123456789012");
+        assert_eq!(logical[1]["name"], "us-east-1");
+    }
+
+    #[test]
+    fn read_errors_are_notifications_and_the_run_did_not_succeed() {
+        let log = sarif(fixtures::erroring);
+        let invocation = &log["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        let text = invocation["toolExecutionNotifications"][0]["message"]["text"].as_str().unwrap();
+        assert!(text.starts_with("cloudwatch:DescribeAlarms for alarms in us-east-1"), "{text}");
+        let levels: Vec<&Value> =
+            log["runs"][0]["results"].as_array().unwrap().iter().map(|r| &r["level"]).collect();
+        assert_eq!(levels, ["warning", "warning"]);
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_distinct() {
+        assert_eq!(fingerprint(&["a", "b"]), fingerprint(&["a", "b"]));
+        assert_ne!(fingerprint(&["ab", ""]), fingerprint(&["a", "b"]));
+        // Pinned: a change here would reopen every alert on GitHub.
+        assert_eq!(
+            fingerprint(&["123456789012", "us-east-1", "vpcwatch/vpc", "DeleteVpc"]),
+            FNV_PIN
+        );
+    }
+
+    const FNV_PIN: &str = "ee284299b03c8e71";
+
+    #[test]
+    fn cis_controls_get_cis_rule_ids_and_names() {
+        let cis = EventSet::cis();
+        let ids: Vec<String> = cis.groups.iter().map(rule_id).collect();
+        assert_eq!(
+            ids,
+            [
+                "vpcwatch/cis-4.10",
+                "vpcwatch/cis-4.11",
+                "vpcwatch/cis-4.12",
+                "vpcwatch/cis-4.13",
+                "vpcwatch/cis-4.14"
+            ]
+        );
+        assert_eq!(rule_name(&cis.groups[3]), "Cis413ChangesAlert");
+        assert_eq!(rule_name(&EventSet::default_set().groups[4]), "RouteTableChangesAlert");
+    }
+}
