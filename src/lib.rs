@@ -5,18 +5,21 @@
 //! account into an `inventory` of trails, filters, alarms and topics; `pattern`
 //! evaluates filter patterns on synthetic CloudTrail `records` of the watched `events`;
 //! `coverage` and `chain` turn the inventory into findings without touching AWS;
-//! `report` prints them. Each subcommand lives in its own `cmd_*` module.
+//! `report` prints them; `fix`, the only stage that writes, plans and creates the missing
+//! chain. Each subcommand lives in its own `cmd_*` module.
 
 pub mod aws;
 pub mod chain;
 pub mod cli;
 pub mod cmd_check;
+pub mod cmd_fix;
 pub mod cmd_pattern;
 pub mod config;
 pub mod coverage;
 pub mod discover;
 pub mod events;
 pub mod exit;
+pub mod fix;
 pub mod inventory;
 pub mod logging;
 pub mod pattern;
@@ -33,5 +36,6 @@ pub fn run(task: Task) -> anyhow::Result<Status> {
     match task {
         Task::Pattern(config) => cmd_pattern::run(&config),
         Task::Check(config) => cmd_check::run(&config),
+        Task::Fix(config) => cmd_fix::run(&config),
     }
 }
