@@ -291,7 +291,8 @@ fn our_filter_grows_without_losing_names() {
 
 const PLAN_NO_ALARM: &str = "\
 vpcwatch fix: account 123456789012, region us-east-1, events default
-30 name(s) not covered; the fix goes on log group CloudTrail/Default (trail management-events), us-east-1, account 123456789012
+30 name(s) to cover, on log group CloudTrail/Default of trail management-events
+  in us-east-1, account 123456789012
 
 Plan: 4 write(s), in this order
   1. create SNS topic vpcwatch-vpc-changes
@@ -299,10 +300,13 @@ Plan: 4 write(s), in this order
   2. subscribe email a@example.com to topic vpcwatch-vpc-changes
        in us-east-1, account 123456789012
   3. create metric filter vpcwatch-vpc-changes-1 on log group CloudTrail/Default
-       in us-east-1, account 123456789012; 30 name(s), metric vpcwatch/VpcNetworkChanges = 1
+       in us-east-1, account 123456789012
+       publishes vpcwatch/VpcNetworkChanges = 1 for 30 name(s)
        pattern {$.eventName=CreateVpc||$.eventName=DeleteVpc||$.eventName=CreateSubnet||$.eventName=DeleteSubnet||$.eventName=CreateSecurityGroup||$.eventName=DeleteSecurityGroup||$.eventName=AuthorizeSecurityGroupIngress||$.eventName=AuthorizeSecurityGroupEgress||$.eventName=RevokeSecurityGroupIngress||$.eventName=RevokeSecurityGroupEgress||$.eventName=CreateNetworkAcl||$.eventName=DeleteNetworkAcl||$.eventName=CreateNetworkAclEntry||$.eventName=DeleteNetworkAclEntry||$.eventName=ReplaceNetworkAclEntry||$.eventName=CreateRouteTable||$.eventName=DeleteRouteTable||$.eventName=CreateRoute||$.eventName=DeleteRoute||$.eventName=ReplaceRoute||$.eventName=CreateInternetGateway||$.eventName=DeleteInternetGateway||$.eventName=AttachInternetGateway||$.eventName=DetachInternetGateway||$.eventName=CreateVpcPeeringConnection||$.eventName=DeleteVpcPeeringConnection||$.eventName=AcceptVpcPeeringConnection||$.eventName=RejectVpcPeeringConnection||$.eventName=CreateNatGateway||$.eventName=DeleteNatGateway}
   4. create alarm vpcwatch-vpc-changes
-       in us-east-1, account 123456789012; Sum of vpcwatch/VpcNetworkChanges over 300 s >= 1, notifies topic vpcwatch-vpc-changes
+       in us-east-1, account 123456789012
+       Sum of vpcwatch/VpcNetworkChanges over 300 s >= 1
+       notifies topic vpcwatch-vpc-changes
 
 Dry run: nothing was written.
 ";
@@ -313,4 +317,154 @@ fn the_plan_is_printed_as_expected() {
     emulator.seed("no_alarm");
     let output = fix(&emulator, &["--dry-run"]);
     assert_eq!(stdout(&output), PLAN_NO_ALARM);
+}
+
+/// The emitted code of `scenario` in `format`; nothing written.
+fn emitted(scenario: &str, format: &str) -> (String, Emulator) {
+    let emulator = Emulator::start();
+    emulator.seed(scenario);
+    let before = describe(&emulator);
+    let output = fix(&emulator, &["--emit", format]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert_eq!(describe(&emulator), before, "--emit wrote something");
+    (stdout(&output), emulator)
+}
+
+const TERRAFORM_NO_ALARM: &str = r#"# vpcwatch fix: alert a person when VPC networking changes (30 names).
+# Apply with the AWS provider in region us-east-1 and account 123456789012.
+
+resource "aws_sns_topic" "vpcwatch_vpc_changes" {
+  name = "vpcwatch-vpc-changes"
+}
+
+resource "aws_sns_topic_subscription" "vpcwatch_email" {
+  topic_arn = aws_sns_topic.vpcwatch_vpc_changes.arn
+  protocol  = "email"
+  endpoint  = "a@example.com"
+}
+
+resource "aws_cloudwatch_log_metric_filter" "vpcwatch_vpc_changes_1" {
+  name           = "vpcwatch-vpc-changes-1"
+  log_group_name = "CloudTrail/Default"
+  pattern        = "{$.eventName=CreateVpc||$.eventName=DeleteVpc||$.eventName=CreateSubnet||$.eventName=DeleteSubnet||$.eventName=CreateSecurityGroup||$.eventName=DeleteSecurityGroup||$.eventName=AuthorizeSecurityGroupIngress||$.eventName=AuthorizeSecurityGroupEgress||$.eventName=RevokeSecurityGroupIngress||$.eventName=RevokeSecurityGroupEgress||$.eventName=CreateNetworkAcl||$.eventName=DeleteNetworkAcl||$.eventName=CreateNetworkAclEntry||$.eventName=DeleteNetworkAclEntry||$.eventName=ReplaceNetworkAclEntry||$.eventName=CreateRouteTable||$.eventName=DeleteRouteTable||$.eventName=CreateRoute||$.eventName=DeleteRoute||$.eventName=ReplaceRoute||$.eventName=CreateInternetGateway||$.eventName=DeleteInternetGateway||$.eventName=AttachInternetGateway||$.eventName=DetachInternetGateway||$.eventName=CreateVpcPeeringConnection||$.eventName=DeleteVpcPeeringConnection||$.eventName=AcceptVpcPeeringConnection||$.eventName=RejectVpcPeeringConnection||$.eventName=CreateNatGateway||$.eventName=DeleteNatGateway}"
+
+  metric_transformation {
+    name      = "VpcNetworkChanges"
+    namespace = "vpcwatch"
+    value     = "1"
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "vpcwatch_vpc_changes" {
+  alarm_name          = "vpcwatch-vpc-changes"
+  alarm_description   = "Changes to VPC networking (VPCs, subnets, security groups, network ACLs, route tables, gateways, peering) recorded by CloudTrail. Created by vpcwatch fix."
+  namespace           = "vpcwatch"
+  metric_name         = "VpcNetworkChanges"
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  datapoints_to_alarm = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  actions_enabled     = true
+  alarm_actions       = [aws_sns_topic.vpcwatch_vpc_changes.arn]
+}
+"#;
+
+#[test]
+fn terraform_is_emitted_and_parses_as_hcl() {
+    let (text, _emulator) = emitted("no_alarm", "terraform");
+    let body: hcl::Body = hcl::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let kinds: Vec<String> = body
+        .blocks()
+        .map(|b| b.labels().iter().map(|l| l.as_str().to_string()).collect::<Vec<_>>().join("."))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "aws_sns_topic.vpcwatch_vpc_changes",
+            "aws_sns_topic_subscription.vpcwatch_email",
+            "aws_cloudwatch_log_metric_filter.vpcwatch_vpc_changes_1",
+            "aws_cloudwatch_metric_alarm.vpcwatch_vpc_changes",
+        ]
+    );
+    assert_eq!(text, TERRAFORM_NO_ALARM);
+}
+
+const CLOUDFORMATION_NO_ALARM: &str = r#"{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Description": "vpcwatch fix: alert a person when VPC networking changes (30 names). Deploy in us-east-1, account 123456789012.",
+  "Resources": {
+    "VpcwatchAlarm": {
+      "Properties": {
+        "ActionsEnabled": true,
+        "AlarmActions": [
+          {
+            "Ref": "VpcwatchTopic"
+          }
+        ],
+        "AlarmDescription": "Changes to VPC networking (VPCs, subnets, security groups, network ACLs, route tables, gateways, peering) recorded by CloudTrail. Created by vpcwatch fix.",
+        "AlarmName": "vpcwatch-vpc-changes",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "DatapointsToAlarm": 1,
+        "EvaluationPeriods": 1,
+        "MetricName": "VpcNetworkChanges",
+        "Namespace": "vpcwatch",
+        "Period": 300,
+        "Statistic": "Sum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching"
+      },
+      "Type": "AWS::CloudWatch::Alarm"
+    },
+    "VpcwatchEmailSubscription": {
+      "Properties": {
+        "Endpoint": "a@example.com",
+        "Protocol": "email",
+        "TopicArn": {
+          "Ref": "VpcwatchTopic"
+        }
+      },
+      "Type": "AWS::SNS::Subscription"
+    },
+    "VpcwatchFilter1": {
+      "Properties": {
+        "FilterName": "vpcwatch-vpc-changes-1",
+        "FilterPattern": "{$.eventName=CreateVpc||$.eventName=DeleteVpc||$.eventName=CreateSubnet||$.eventName=DeleteSubnet||$.eventName=CreateSecurityGroup||$.eventName=DeleteSecurityGroup||$.eventName=AuthorizeSecurityGroupIngress||$.eventName=AuthorizeSecurityGroupEgress||$.eventName=RevokeSecurityGroupIngress||$.eventName=RevokeSecurityGroupEgress||$.eventName=CreateNetworkAcl||$.eventName=DeleteNetworkAcl||$.eventName=CreateNetworkAclEntry||$.eventName=DeleteNetworkAclEntry||$.eventName=ReplaceNetworkAclEntry||$.eventName=CreateRouteTable||$.eventName=DeleteRouteTable||$.eventName=CreateRoute||$.eventName=DeleteRoute||$.eventName=ReplaceRoute||$.eventName=CreateInternetGateway||$.eventName=DeleteInternetGateway||$.eventName=AttachInternetGateway||$.eventName=DetachInternetGateway||$.eventName=CreateVpcPeeringConnection||$.eventName=DeleteVpcPeeringConnection||$.eventName=AcceptVpcPeeringConnection||$.eventName=RejectVpcPeeringConnection||$.eventName=CreateNatGateway||$.eventName=DeleteNatGateway}",
+        "LogGroupName": "CloudTrail/Default",
+        "MetricTransformations": [
+          {
+            "MetricName": "VpcNetworkChanges",
+            "MetricNamespace": "vpcwatch",
+            "MetricValue": "1"
+          }
+        ]
+      },
+      "Type": "AWS::Logs::MetricFilter"
+    },
+    "VpcwatchTopic": {
+      "Properties": {
+        "TopicName": "vpcwatch-vpc-changes"
+      },
+      "Type": "AWS::SNS::Topic"
+    }
+  }
+}
+"#;
+
+#[test]
+fn cloudformation_is_emitted_and_passes_cfn_lint() {
+    let (text, emulator) = emitted("no_alarm", "cloudformation");
+    let template: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let resources = template["Resources"].as_object().expect("Resources");
+    assert_eq!(resources.len(), 4);
+    let path = std::env::temp_dir().join(format!("vpcwatch-fix-{}.json", std::process::id()));
+    std::fs::write(&path, &text).expect("write the template");
+    let cfn_lint = emulator.python().with_file_name("cfn-lint");
+    let lint = std::process::Command::new(&cfn_lint).arg(&path).output();
+    let _ = std::fs::remove_file(&path);
+    let lint = lint.unwrap_or_else(|e| panic!("run {}: {e}", cfn_lint.display()));
+    assert!(lint.status.success(), "cfn-lint:\n{}{}", stdout(&lint), stderr(&lint));
+    assert_eq!(text, CLOUDFORMATION_NO_ALARM);
 }

@@ -42,7 +42,7 @@ pub fn plan(plan: &Plan) -> String {
     let group = &plan.log_group;
     let _ = writeln!(
         out,
-        "{} name(s) not covered; the fix goes on log group {} (trail {}), {}, account {}",
+        "{} name(s) to cover, on log group {} of trail {}\n  in {}, account {}",
         plan.names.len(),
         escape(&group.name),
         escape(&plan.trail),
@@ -91,19 +91,22 @@ fn details(action: &Action, plan: &Plan) -> Vec<String> {
     match action {
         Action::CreateTopic { .. } | Action::Subscribe { .. } => vec![place],
         Action::PutFilter(f) => vec![
+            place,
             format!(
-                "{place}; {} name(s), metric {METRIC_NAMESPACE}/{METRIC_NAME} = {METRIC_VALUE}",
+                "publishes {METRIC_NAMESPACE}/{METRIC_NAME} = {METRIC_VALUE} for {} name(s)",
                 f.names.len()
             ),
             format!("pattern {}", f.pattern),
         ],
         Action::PutAlarm(a) => {
             let topics: Vec<String> = a.actions.iter().map(|t| escape(short(t))).collect();
-            vec![format!(
-                "{place}; Sum of {METRIC_NAMESPACE}/{METRIC_NAME} over {ALARM_PERIOD_SECONDS} s \
-                 >= 1, notifies topic {}",
-                topics.join(", ")
-            )]
+            vec![
+                place,
+                format!(
+                    "Sum of {METRIC_NAMESPACE}/{METRIC_NAME} over {ALARM_PERIOD_SECONDS} s >= 1"
+                ),
+                format!("notifies topic {}", topics.join(", ")),
+            ]
         }
     }
 }
