@@ -367,7 +367,7 @@ fn own_filter_names(filters: &[MetricFilter]) -> Result<Vec<(String, Vec<String>
             None => own.push((filter.name.clone(), names)),
         }
     }
-    own.sort_by(|a, b| natural(&a.0).cmp(&natural(&b.0)));
+    own.sort_by_key(|(name, _)| natural(name));
     Ok(own)
 }
 
