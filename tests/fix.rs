@@ -468,3 +468,26 @@ fn cloudformation_is_emitted_and_passes_cfn_lint() {
     assert!(lint.status.success(), "cfn-lint:\n{}{}", stdout(&lint), stderr(&lint));
     assert_eq!(text, CLOUDFORMATION_NO_ALARM);
 }
+
+/// A run stopped after the topic and the subscription (the first writes) is finished by
+/// the next run, which keeps what is there and writes only the rest.
+#[test]
+fn an_interrupted_run_is_finished_by_the_next() {
+    let emulator = Emulator::start();
+    emulator.seed("no_alarm");
+    let script = "import boto3\n\
+        sns = boto3.client('sns')\n\
+        arn = sns.create_topic(Name='vpcwatch-vpc-changes')['TopicArn']\n\
+        sns.subscribe(TopicArn=arn, Protocol='email', Endpoint='a@example.com')\n";
+    let half =
+        emulator.command_as(emulator.python(), DEFAULT_ACCOUNT).args(["-c", script]).output();
+    let half = half.expect("run python");
+    assert!(half.status.success(), "{}", stderr(&half));
+
+    let output = fix(&emulator, &["--yes"]);
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("Plan: 2 write(s), in this order"), "{out}");
+    assert!(out.contains("Kept as they are (vpcwatch's own, already right):\n  SNS topic vpcwatch-vpc-changes\n  subscription of a@example.com to topic vpcwatch-vpc-changes (confirmed)\n"), "{out}");
+    assert_eq!(check_code(&emulator), 0);
+}
