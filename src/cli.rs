@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
-    AwsSettings, CheckConfig, EventsChoice, Messages, OutputFormat, PatternConfig, ReportFormat,
-    Shell, Source, Task,
+    AwsSettings, CheckConfig, EmitFormat, EventsChoice, FixConfig, FixMode, Messages, OutputFormat,
+    PatternConfig, ReportFormat, Shell, Source, Task,
 };
 use crate::exit::EXIT_STATUS_HELP;
 
@@ -36,6 +36,10 @@ enum Command {
     /// offline.
     #[command(after_help = EXIT_STATUS_HELP)]
     Pattern(PatternArgs),
+    /// Create the missing alert chain for the names not yet covered (the only command
+    /// that writes to AWS; it shows its plan first).
+    #[command(after_help = FIX_EXIT_STATUS_HELP)]
+    Fix(FixArgs),
     /// Print a completion script for a shell, generated from these flags.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -52,6 +56,13 @@ Examples:
   vpcwatch completions zsh > ~/.zfunc/_vpcwatch
   vpcwatch completions fish > ~/.config/fish/completions/vpcwatch.fish
   vpcwatch completions powershell >> $PROFILE";
+
+/// The exit statuses of `fix`, which differ from the audit's.
+const FIX_EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  done, or nothing to do (also after --dry-run and --emit)
+  2  refused or could not: bad input, a name taken by someone else's resource, no trail
+     to build on, no confirmation, a write that failed";
 
 #[derive(Debug, Args)]
 struct AwsArgs {
@@ -86,6 +97,13 @@ struct CheckArgs {
     /// written).
     #[arg(long, value_name = "PATH")]
     output: Option<PathBuf>,
+
+    /// Run `vpcwatch fix` instead: plan and create the missing alert chain.
+    #[arg(long)]
+    fix: bool,
+
+    #[command(flatten)]
+    fix_options: FixOptions,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +118,52 @@ struct ManArgs {
     /// A subcommand whose page to print (default: the page of vpcwatch itself).
     #[arg(value_name = "COMMAND")]
     command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct FixArgs {
+    #[command(flatten)]
+    aws: AwsArgs,
+
+    /// Event names to cover: default (30 VPC names), cis (controls 4.10 to 4.14) or a
+    /// file of names, one a line.
+    #[arg(long, value_name = "SET", default_value = "default")]
+    events: String,
+
+    #[command(flatten)]
+    fix_options: FixOptions,
+}
+
+/// The flags of `fix`, shared with `check --fix`.
+#[derive(Debug, Args)]
+struct FixOptions {
+    /// The email address that receives the alerts (required by fix).
+    #[arg(long, value_name = "ADDRESS")]
+    email: Option<String>,
+
+    /// Notify this existing SNS topic (in the log group's region) instead of creating
+    /// vpcwatch-vpc-changes.
+    #[arg(long, value_name = "ARN")]
+    topic_arn: Option<String>,
+
+    /// Print the plan and stop; nothing is written.
+    #[arg(long, conflicts_with_all = ["yes", "emit"])]
+    dry_run: bool,
+
+    /// Write without asking (needed when standard input is not a terminal).
+    #[arg(long)]
+    yes: bool,
+
+    /// Print the plan as infrastructure code instead of applying it.
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with = "yes")]
+    emit: Option<EmitArg>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum EmitArg {
+    Terraform,
+    #[value(name = "cloudformation")]
+    CloudFormation,
 }
 
 #[derive(Debug, Args)]
@@ -168,6 +232,7 @@ impl Cli {
             Command::Pattern(args) => pattern_task(args),
             Command::Completions(args) => Ok(Task::Completions(args.shell.into())),
             Command::Man(args) => man_task(args),
+            Command::Fix(args) => fix_task(args.aws, &args.events, args.fix_options),
         }
     }
 }
@@ -178,6 +243,12 @@ pub fn command() -> clap::Command {
 }
 
 fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
+    if args.fix {
+        return fix_task(args.aws, &args.events, args.fix_options);
+    }
+    if let Some(flag) = args.fix_options.first_flag() {
+        return Err(UsageError(format!("{flag} belongs to fix: pass --fix as well")));
+    }
     Ok(Task::Check(CheckConfig {
         aws: aws_settings(args.aws)?,
         events: events_choice(&args.events),
@@ -215,6 +286,94 @@ fn man_task(args: ManArgs) -> Result<Task, UsageError> {
         Ok(Task::Man(Some(name)))
     } else {
         Err(UsageError(format!("man: no subcommand {name:?}")))
+    }
+}
+
+fn fix_task(aws: AwsArgs, events: &str, options: FixOptions) -> Result<Task, UsageError> {
+    let email = options.email.ok_or_else(|| {
+        UsageError("fix needs --email ADDRESS: the address that receives the alerts".into())
+    })?;
+    validate_email(&email)?;
+    if let Some(arn) = &options.topic_arn {
+        validate_topic_arn(arn)?;
+    }
+    let mode = match (options.emit, options.dry_run) {
+        (Some(EmitArg::Terraform), _) => FixMode::Emit(EmitFormat::Terraform),
+        (Some(EmitArg::CloudFormation), _) => FixMode::Emit(EmitFormat::CloudFormation),
+        (None, true) => FixMode::DryRun,
+        (None, false) => FixMode::Apply { yes: options.yes },
+    };
+    Ok(Task::Fix(FixConfig {
+        aws: aws_settings(aws)?,
+        events: events_choice(events),
+        email,
+        topic_arn: options.topic_arn,
+        mode,
+    }))
+}
+
+impl FixOptions {
+    /// The first fix flag given, for `check` without `--fix`.
+    fn first_flag(&self) -> Option<&'static str> {
+        [
+            (self.email.is_some(), "--email"),
+            (self.topic_arn.is_some(), "--topic-arn"),
+            (self.dry_run, "--dry-run"),
+            (self.yes, "--yes"),
+            (self.emit.is_some(), "--emit"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
+}
+
+/// The syntax SNS accepts for an email endpoint, checked loosely but before any call:
+/// one `@`, a local part, a domain of dot-separated labels with a dot in it, no spaces.
+fn validate_email(email: &str) -> Result<(), UsageError> {
+    let bad = || {
+        UsageError(format!(
+            "invalid email address {:?}: expected an address such as ops@example.com",
+            crate::term::escape(email)
+        ))
+    };
+    let (local, domain) = email.split_once('@').ok_or_else(bad)?;
+    let local_ok = !local.is_empty()
+        && local.len() <= 64
+        && local.chars().all(|c| c.is_ascii_graphic() && !"@()<>[]:;,\\\"".contains(c));
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && domain.len() <= 253
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if local_ok && domain_ok && email.len() <= 254 {
+        Ok(())
+    } else {
+        Err(bad())
+    }
+}
+
+/// `arn:PARTITION:sns:REGION:ACCOUNT:NAME`.
+fn validate_topic_arn(arn: &str) -> Result<(), UsageError> {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "sns"
+        && validate_region(parts[3]).is_ok()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && !parts[5].is_empty();
+    if ok {
+        Ok(())
+    } else {
+        Err(UsageError(format!(
+            "invalid topic ARN {:?}: expected arn:aws:sns:REGION:ACCOUNT:NAME",
+            crate::term::escape(arn)
+        )))
     }
 }
 
@@ -397,6 +556,47 @@ mod tests {
             panic!("pattern task expected");
         };
         assert_eq!(config.messages, Some(Messages::Inline(vec!["a ERROR".into(), "b".into()])));
+    }
+
+    #[test]
+    fn fix_needs_a_valid_email_before_any_call() {
+        assert!(task(&["fix"]).unwrap_err().to_string().contains("--email"));
+        for bad in ["", "a", "a@b", "a@@b.com", "a b@c.com", "a@b..com", "@b.com", "a@-b.com"] {
+            assert!(task(&["fix", "--email", bad]).is_err(), "{bad}");
+        }
+        for good in ["a@example.com", "first.last+vpc@mail.example.co.uk"] {
+            assert!(task(&["fix", "--email", good]).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn fix_modes_and_check_fix_are_the_same_task() {
+        let fix = task(&["fix", "--email", "a@example.com", "--dry-run"]).unwrap();
+        let check = task(&["check", "--fix", "--email", "a@example.com", "--dry-run"]).unwrap();
+        assert_eq!(fix, check);
+        let Task::Fix(config) = fix else { panic!("fix task expected") };
+        assert_eq!(config.mode, FixMode::DryRun);
+        let Ok(Task::Fix(config)) =
+            task(&["fix", "--email", "a@example.com", "--emit", "cloudformation"])
+        else {
+            panic!("fix task expected");
+        };
+        assert_eq!(config.mode, FixMode::Emit(EmitFormat::CloudFormation));
+    }
+
+    #[test]
+    fn fix_flags_without_fix_are_refused() {
+        let err = task(&["check", "--email", "a@example.com"]).unwrap_err();
+        assert_eq!(err.to_string(), "--email belongs to fix: pass --fix as well");
+    }
+
+    #[test]
+    fn topic_arns_are_checked_for_shape() {
+        let ok = "arn:aws:sns:us-east-1:123456789012:alerts";
+        assert!(task(&["fix", "--email", "a@example.com", "--topic-arn", ok]).is_ok());
+        for bad in ["alerts", "arn:aws:sqs:us-east-1:123456789012:q", "arn:aws:sns:us-east-1:1:t"] {
+            assert!(task(&["fix", "--email", "a@example.com", "--topic-arn", bad]).is_err());
+        }
     }
 
     #[test]

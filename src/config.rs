@@ -12,6 +12,7 @@ pub enum Task {
     Completions(Shell),
     /// Print the man page of vpcwatch, or of the named subcommand.
     Man(Option<String>),
+    Fix(FixConfig),
 }
 
 /// How the output of `pattern` is written to stdout.
@@ -100,4 +101,35 @@ pub struct CheckConfig {
     pub format: ReportFormat,
     /// Write the report to this file (replaced atomically) instead of stdout.
     pub output: Option<PathBuf>,
+}
+
+/// `vpcwatch fix`, also reached as `vpcwatch check --fix`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixConfig {
+    pub aws: AwsSettings,
+    pub events: EventsChoice,
+    /// The address that receives the alerts; its syntax is already checked.
+    pub email: String,
+    /// An existing SNS topic to notify instead of vpcwatch's own; its syntax is checked,
+    /// its existence is not.
+    pub topic_arn: Option<String>,
+    pub mode: FixMode,
+}
+
+/// What `fix` does with its plan once it is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixMode {
+    /// Writes it: after a y on a terminal, or at once when `yes` (`--yes`).
+    Apply { yes: bool },
+    /// Stops after printing it (`--dry-run`).
+    DryRun,
+    /// Prints it as infrastructure code instead, writing nothing (`--emit`).
+    Emit(EmitFormat),
+}
+
+/// The infrastructure-code languages `fix --emit` speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmitFormat {
+    Terraform,
+    CloudFormation,
 }

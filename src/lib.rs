@@ -5,7 +5,8 @@
 //! account into an `inventory` of trails, filters, alarms and topics; `pattern`
 //! evaluates filter patterns on synthetic CloudTrail `records` of the watched `events`;
 //! `coverage` and `chain` turn the inventory into findings without touching AWS;
-//! `report` prints them. Each subcommand lives in its own `cmd_*` module.
+//! `report` prints them; `fix`, the only stage that writes, plans and creates the missing
+//! chain. Each subcommand lives in its own `cmd_*` module.
 
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -14,6 +15,8 @@ pub mod cli;
 #[cfg(feature = "aws")]
 pub mod cmd_check;
 pub mod cmd_completions;
+#[cfg(feature = "aws")]
+pub mod cmd_fix;
 pub mod cmd_pattern;
 pub mod config;
 pub mod coverage;
@@ -21,6 +24,7 @@ pub mod coverage;
 pub mod discover;
 pub mod events;
 pub mod exit;
+pub mod fix;
 pub mod inventory;
 pub mod logging;
 pub mod pattern;
@@ -42,5 +46,6 @@ pub fn run(task: Task) -> anyhow::Result<Status> {
         Task::Check(config) => cmd_check::run(&config),
         Task::Completions(shell) => cmd_completions::completions(shell),
         Task::Man(subcommand) => cmd_completions::man(subcommand.as_deref()),
+        Task::Fix(config) => cmd_fix::run(&config),
     }
 }

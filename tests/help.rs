@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 /// Every subcommand and the top level, as `vpcwatch [SUB] --help` takes them.
-const COMMANDS: &[&[&str]] = &[&[], &["check"], &["pattern"], &["completions"], &["man"]];
+const COMMANDS: &[&[&str]] = &[&[], &["check"], &["pattern"], &["fix"], &["completions"], &["man"]];
 
 fn vpcwatch(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_vpcwatch"))

@@ -87,6 +87,23 @@ pub struct NameFinding {
     pub chain: Links,
 }
 
+/// How the reason of a chain complete but for an unconfirmed subscription starts.
+const PENDING: &str = "subscription pending";
+
+impl NameFinding {
+    /// True when the closest chain is complete except that no subscription of its topic
+    /// is confirmed yet: a click on the confirmation email covers the name.
+    pub fn is_awaiting_confirmation(&self) -> bool {
+        self.status == Status::NotCovered && self.reason.starts_with(PENDING)
+    }
+}
+
+/// Checks the first link for one name: `trail` is logging, records the write management
+/// event `name` of `region`, and delivers it to a log group of `account_id`.
+pub fn trail_link(trail: &Trail, name: &str, account_id: &str, region: &str) -> Result<(), Broken> {
+    trail::check(trail, name, account_id, region)
+}
+
 /// What the audit found about one trail, whatever the names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrailFinding {
@@ -397,7 +414,7 @@ impl<'a> Context<'a> {
             broken(Stage::Topic, Broken::fail(format!("topic {short} has no subscriptions")), links)
         } else {
             let reason = format!(
-                "subscription pending: topic {short} has {} subscription(s), none confirmed",
+                "{PENDING}: topic {short} has {} subscription(s), none confirmed",
                 subscriptions.len()
             );
             broken(Stage::Subscription, Broken::fail(reason), links)

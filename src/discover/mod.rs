@@ -34,35 +34,41 @@ impl Aws {
         self.calls.total()
     }
 
-    fn record(&self, operation: &str, region: &str) {
+    /// Counts one call of `operation` in `region` and logs it at debug level.
+    pub fn record(&self, operation: &str, region: &str) {
         self.calls.record(operation, region);
     }
 
-    fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
+    /// A CloudTrail client for `region`, from the one SDK configuration.
+    pub fn cloudtrail(&self, region: &str) -> aws_sdk_cloudtrail::Client {
         let conf = aws_sdk_cloudtrail::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()));
         aws_sdk_cloudtrail::Client::from_conf(conf.build())
     }
 
-    fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
+    /// A CloudWatch Logs client for `region`, from the one SDK configuration.
+    pub fn logs(&self, region: &str) -> aws_sdk_cloudwatchlogs::Client {
         let conf = aws_sdk_cloudwatchlogs::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()));
         aws_sdk_cloudwatchlogs::Client::from_conf(conf.build())
     }
 
-    fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
+    /// A CloudWatch client for `region`, from the one SDK configuration.
+    pub fn cloudwatch(&self, region: &str) -> aws_sdk_cloudwatch::Client {
         let conf = aws_sdk_cloudwatch::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()));
         aws_sdk_cloudwatch::Client::from_conf(conf.build())
     }
 
-    fn sns(&self, region: &str) -> aws_sdk_sns::Client {
+    /// A SNS client for `region`, from the one SDK configuration.
+    pub fn sns(&self, region: &str) -> aws_sdk_sns::Client {
         let conf = aws_sdk_sns::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()));
         aws_sdk_sns::Client::from_conf(conf.build())
     }
 
-    fn sts(&self, region: &str) -> aws_sdk_sts::Client {
+    /// A STS client for `region`, from the one SDK configuration.
+    pub fn sts(&self, region: &str) -> aws_sdk_sts::Client {
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()));
         aws_sdk_sts::Client::from_conf(conf.build())

@@ -142,6 +142,14 @@ SCENARIOS: dict[str, Chain] = {
         ]
     ),
     "single_region_trail": Chain(multi_region=False),
+    # Someone else's filter already carries the name `vpcwatch fix` would give its own.
+    "fix_name_collision": Chain(
+        alarm=False,
+        filters=[
+            (FILTER_NAME, compact_pattern(DEFAULT_EVENT_NAMES)),
+            ("vpcwatch-vpc-changes-1", spaced_pattern(CIS_414_EVENT_NAMES)),
+        ],
+    ),
 }
 
 

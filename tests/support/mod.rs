@@ -50,6 +50,7 @@ pub const SCENARIOS: &[&str] = &[
     "unreachable_threshold",
     "advanced_selectors_write",
     "single_region_trail",
+    "fix_name_collision",
 ];
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
