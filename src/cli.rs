@@ -244,6 +244,13 @@ pub fn command() -> clap::Command {
 
 fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
     if args.fix {
+        if !matches!(args.format, ReportFormatArg::Text) || args.output.is_some() {
+            return Err(UsageError(
+                "--format and --output belong to the check report; --fix prints its plan as \
+                 text (use --emit for Terraform or CloudFormation)"
+                    .into(),
+            ));
+        }
         return fix_task(args.aws, &args.events, args.fix_options);
     }
     if let Some(flag) = args.fix_options.first_flag() {
@@ -504,6 +511,14 @@ mod tests {
     fn task(args: &[&str]) -> Result<Task, UsageError> {
         let argv = std::iter::once("vpcwatch").chain(args.iter().copied());
         Cli::try_parse_from(argv).expect("flags parse").into_task()
+    }
+
+    #[test]
+    fn check_fix_refuses_report_flags_it_would_ignore() {
+        let err =
+            task(&["check", "--fix", "--email", "a@example.com", "--format", "json"]).unwrap_err();
+        assert!(err.to_string().contains("--format and --output"), "{err}");
+        assert!(task(&["check", "--fix", "--email", "a@example.com", "--dry-run"]).is_ok());
     }
 
     #[test]
