@@ -155,36 +155,11 @@ fn symbol(comparison: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chain::fixtures;
     use crate::chain::Severity;
-    use crate::inventory::MetricTransformation;
 
     fn filter(value: &str) -> MetricFilter {
-        MetricFilter {
-            name: "VpcChanges".into(),
-            pattern: "{ $.eventName = CreateVpc }".into(),
-            transformations: vec![MetricTransformation {
-                namespace: "CISBenchmark".into(),
-                name: "VpcEventCount".into(),
-                value: value.into(),
-                dimensions: Default::default(),
-            }],
-            ..Default::default()
-        }
-    }
-
-    fn alarm() -> Alarm {
-        Alarm {
-            name: "VpcChangesAlarm".into(),
-            namespace: Some("CISBenchmark".into()),
-            metric_name: Some("VpcEventCount".into()),
-            statistic: Some("Sum".into()),
-            comparison: Some("GreaterThanOrEqualToThreshold".into()),
-            threshold: Some(1.0),
-            evaluation_periods: Some(1),
-            actions_enabled: true,
-            alarm_actions: vec!["arn:aws:sns:us-east-1:123456789012:vpc-alerts".into()],
-            ..Default::default()
-        }
+        fixtures::filter("VpcChanges", "{ $.eventName = CreateVpc }", value)
     }
 
     #[test]
@@ -196,13 +171,13 @@ mod tests {
 
     #[test]
     fn the_standard_alarm_trips_on_one_event() {
-        let topics = trips_and_acts(&alarm(), 1.0).unwrap();
+        let topics = trips_and_acts(&fixtures::alarm(), 1.0).unwrap();
         assert_eq!(topics, ["arn:aws:sns:us-east-1:123456789012:vpc-alerts"]);
     }
 
     #[test]
     fn greater_than_zero_trips_and_greater_than_five_does_not() {
-        let mut zero = alarm();
+        let mut zero = fixtures::alarm();
         zero.comparison = Some("GreaterThanThreshold".into());
         zero.threshold = Some(0.0);
         assert!(trips_and_acts(&zero, 1.0).is_ok());
@@ -214,7 +189,7 @@ mod tests {
 
     #[test]
     fn sample_count_counts_one_whatever_the_value() {
-        let mut count = alarm();
+        let mut count = fixtures::alarm();
         count.statistic = Some("SampleCount".into());
         count.threshold = Some(1.0);
         assert!(trips_and_acts(&count, 0.5).is_ok());
@@ -222,20 +197,20 @@ mod tests {
 
     #[test]
     fn disabled_or_missing_actions_break_the_alarm_link() {
-        let mut disabled = alarm();
+        let mut disabled = fixtures::alarm();
         disabled.actions_enabled = false;
         assert!(trips_and_acts(&disabled, 1.0).unwrap_err().reason.contains("actions disabled"));
-        let mut none = alarm();
+        let mut none = fixtures::alarm();
         none.alarm_actions.clear();
         assert!(trips_and_acts(&none, 1.0).unwrap_err().reason.contains("no alarm actions"));
-        let mut not_sns = alarm();
+        let mut not_sns = fixtures::alarm();
         not_sns.alarm_actions = vec!["arn:aws:automate:us-east-1:ec2:stop".into()];
         assert!(trips_and_acts(&not_sns, 1.0).unwrap_err().reason.contains("no SNS topic"));
     }
 
     #[test]
     fn more_than_one_datapoint_to_alarm_is_too_many() {
-        let mut slow = alarm();
+        let mut slow = fixtures::alarm();
         slow.evaluation_periods = Some(3);
         slow.datapoints_to_alarm = Some(2);
         assert!(trips_and_acts(&slow, 1.0)
@@ -253,7 +228,7 @@ mod tests {
 
     #[test]
     fn anomaly_detection_comparisons_are_uncertain() {
-        let mut band = alarm();
+        let mut band = fixtures::alarm();
         band.comparison = Some("LessThanLowerOrGreaterThanUpperThreshold".into());
         assert_eq!(trips_and_acts(&band, 1.0).unwrap_err().severity, Severity::Uncertain);
     }
@@ -261,7 +236,7 @@ mod tests {
     #[test]
     fn alarms_must_match_dimensions_exactly() {
         let (id, _) = metric(&filter("1")).unwrap();
-        let mut alarm = alarm();
+        let mut alarm = fixtures::alarm();
         assert!(watches(&alarm, &id));
         alarm.dimensions.insert("Account".into(), "1".into());
         assert!(!watches(&alarm, &id));

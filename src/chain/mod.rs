@@ -555,4 +555,6 @@ fn filter_match(name: &str, coverage: Coverage) -> FilterMatch {
 }
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod tests;

@@ -2,14 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use super::fixtures::{self, TOPIC};
 use super::*;
-use crate::inventory::{
-    Alarm, ErrorKind, MetricFilter, MetricId, MetricTransformation, Subscription, TrailStatus,
-};
+use crate::inventory::{ErrorKind, MetricFilter, MetricId, Subscription, TrailStatus};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
-const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:vpc-alerts";
 const GROUP: &str = "arn:aws:logs:us-east-1:123456789012:log-group:CloudTrail/Default";
 
 fn compact(names: &[&str]) -> String {
@@ -22,32 +20,7 @@ fn all_names() -> Vec<String> {
 }
 
 fn filter(name: &str, pattern: &str) -> MetricFilter {
-    MetricFilter {
-        name: name.into(),
-        pattern: pattern.into(),
-        transformations: vec![MetricTransformation {
-            namespace: "CISBenchmark".into(),
-            name: "VpcEventCount".into(),
-            value: "1".into(),
-            dimensions: BTreeMap::new(),
-        }],
-        ..Default::default()
-    }
-}
-
-fn alarm() -> Alarm {
-    Alarm {
-        name: "VpcChangesAlarm".into(),
-        namespace: Some("CISBenchmark".into()),
-        metric_name: Some("VpcEventCount".into()),
-        statistic: Some("Sum".into()),
-        comparison: Some("GreaterThanOrEqualToThreshold".into()),
-        threshold: Some(1.0),
-        evaluation_periods: Some(1),
-        actions_enabled: true,
-        alarm_actions: vec![TOPIC.into()],
-        ..Default::default()
-    }
+    fixtures::filter(name, pattern, "1")
 }
 
 fn trail(name: &str) -> Trail {
@@ -78,7 +51,7 @@ fn sound() -> Inventory {
             GROUP.to_string(),
             Ok(vec![filter("VpcChanges", &compact(&names))]),
         )]),
-        alarms: BTreeMap::from([(REGION.to_string(), Ok(vec![alarm()]))]),
+        alarms: BTreeMap::from([(REGION.to_string(), Ok(vec![fixtures::alarm()]))]),
         subscriptions: BTreeMap::from([(TOPIC.to_string(), Ok(vec![confirmed]))]),
     }
 }
@@ -172,7 +145,7 @@ fn a_deleted_topic_breaks_the_chain() {
 #[test]
 fn a_metric_math_alarm_is_uncertain_not_a_pass() {
     let mut inventory = sound();
-    let mut math = alarm();
+    let mut math = fixtures::alarm();
     math.namespace = None;
     math.metric_name = None;
     math.math_metrics = vec![MetricId {
@@ -226,7 +199,7 @@ fn names_missed_by_every_filter_get_one_reason() {
 #[test]
 fn the_closest_chain_names_the_furthest_broken_link() {
     let mut inventory = sound();
-    let mut disabled = alarm();
+    let mut disabled = fixtures::alarm();
     disabled.actions_enabled = false;
     inventory.alarms.insert(REGION.into(), Ok(vec![disabled]));
     let findings = judge_default(&inventory);
