@@ -134,6 +134,18 @@ fn hostile_names_are_escaped_in_text_and_exact_in_json() {
     assert_eq!(chain["alarm"], HOSTILE_ALARM_NAME);
 }
 
+/// An answer that is not valid XML is a failure to read, not a pass and not a panic.
+#[test]
+fn an_alarm_name_xml_cannot_carry_leaves_every_name_undecided() {
+    let output = check("control_char_alarm_name", &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(!stdout.contains('\x1b'), "{stdout:?}");
+    assert!(stdout.contains("cloudwatch:DescribeAlarms"), "{stdout}");
+    assert!(stdout.contains(r"\u{1b}"), "the parse error is escaped: {stdout}");
+    assert!(stdout.lines().last().is_some_and(|l| l.starts_with("ERROR: 0 of 30")), "{stdout}");
+}
+
 #[test]
 fn a_pattern_aws_would_reject_covers_nothing() {
     let (code, report) = check_json("invalid_pattern");

@@ -183,6 +183,8 @@ SCENARIOS: dict[str, Chain] = {
     "non_sns_action": Chain(alarm_action="arn:aws:automate:us-east-1:ec2:stop"),
     "deleted_topic": Chain(delete_topic=True),
     "thousands_of_alarms": Chain(unrelated_alarms=2000),
+    # CloudWatch refuses this name; moto stores it and sends the ESC raw in its XML.
+    "control_char_alarm_name": Chain(alarm_name="Vpc\x1b[2JAlarm"),
 }
 
 

@@ -57,6 +57,7 @@ pub const SCENARIOS: &[&str] = &[
     "non_sns_action",
     "deleted_topic",
     "thousands_of_alarms",
+    "control_char_alarm_name",
 ];
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
