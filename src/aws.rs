@@ -4,8 +4,10 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -15,14 +17,19 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use crate::config::AwsSettings;
 use crate::inventory::{ErrorKind, ReadError};
 
+/// The SDK's own default connect timeout; a shorter `--timeout` lowers it too.
+const CONNECT_TIMEOUT: Duration = Duration::from_millis(3100);
+
 /// Loads the SDK configuration once: the standard credential and region chains, narrowed
-/// by `--profile`, `--region` and `--endpoint-url`, with adaptive retries for throttling.
+/// by `--profile`, `--region` and `--endpoint-url`, with adaptive retries for throttling
+/// (`--max-attempts`) and a time limit on each attempt (`--timeout`).
 pub async fn load(settings: &AwsSettings) -> anyhow::Result<SdkConfig> {
     if let Some(profile) = &settings.profile {
         ensure_profile_exists(profile).await?;
     }
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .retry_config(RetryConfig::adaptive().with_max_attempts(5));
+        .retry_config(RetryConfig::adaptive().with_max_attempts(settings.max_attempts))
+        .timeout_config(timeouts(settings.attempt_timeout));
     if let Some(profile) = &settings.profile {
         loader = loader.profile_name(profile);
     }
@@ -37,6 +44,15 @@ pub async fn load(settings: &AwsSettings) -> anyhow::Result<SdkConfig> {
         anyhow::bail!("no region: pass --region, set AWS_REGION, or set a region in the profile");
     }
     Ok(config)
+}
+
+/// Each attempt is bounded, not the whole operation: retries then get a fresh budget, and
+/// the run's length stays at most attempts times timeout per call.
+fn timeouts(attempt: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .operation_attempt_timeout(attempt)
+        .connect_timeout(attempt.min(CONNECT_TIMEOUT))
+        .build()
 }
 
 /// The SDK would only fail on the first call, with a vaguer message.

@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
     AwsSettings, CheckConfig, EmitFormat, EventsChoice, FixConfig, FixMode, Messages, OutputFormat,
-    PatternConfig, ReportFormat, Shell, Source, Task,
+    PatternConfig, ReportFormat, Shell, Source, Task, DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_TIMEOUT_SECONDS, MAX_ATTEMPTS_RANGE, TIMEOUT_SECONDS_RANGE,
 };
 use crate::exit::EXIT_STATUS_HELP;
 
@@ -77,6 +78,25 @@ struct AwsArgs {
     /// Send every AWS call to this endpoint (for example a local emulator).
     #[arg(long, value_name = "URL")]
     endpoint_url: Option<String>,
+
+    /// Attempts per AWS call, the first included (1 to 10); throttled and failed calls
+    /// are retried with adaptive backoff.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_MAX_ATTEMPTS,
+        value_parser = clap::value_parser!(u32).range(MAX_ATTEMPTS_RANGE),
+    )]
+    max_attempts: u32,
+
+    /// Seconds one attempt of one AWS call may take before it is abandoned (1 to 600).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_TIMEOUT_SECONDS,
+        value_parser = clap::value_parser!(u64).range(TIMEOUT_SECONDS_RANGE),
+    )]
+    timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -439,7 +459,13 @@ fn aws_settings(args: AwsArgs) -> Result<AwsSettings, UsageError> {
             return Err(UsageError("--profile is empty; name a profile from ~/.aws/config".into()));
         }
     }
-    Ok(AwsSettings { profile: args.profile, region: args.region, endpoint_url: args.endpoint_url })
+    Ok(AwsSettings {
+        profile: args.profile,
+        region: args.region,
+        endpoint_url: args.endpoint_url,
+        max_attempts: args.max_attempts,
+        attempt_timeout: std::time::Duration::from_secs(args.timeout),
+    })
 }
 
 /// Region codes are lowercase words joined by hyphens, ending in a number:
@@ -611,6 +637,47 @@ mod tests {
         assert!(task(&["fix", "--email", "a@example.com", "--topic-arn", ok]).is_ok());
         for bad in ["alerts", "arn:aws:sqs:us-east-1:123456789012:q", "arn:aws:sns:us-east-1:1:t"] {
             assert!(task(&["fix", "--email", "a@example.com", "--topic-arn", bad]).is_err());
+        }
+    }
+
+    fn aws(args: &[&str]) -> AwsSettings {
+        match task(args).expect("a valid task") {
+            Task::Check(config) => config.aws,
+            Task::Fix(config) => config.aws,
+            other => panic!("check or fix expected, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn retries_and_timeout_default_to_five_attempts_of_thirty_seconds() {
+        let settings = aws(&["check"]);
+        assert_eq!(settings.max_attempts, 5);
+        assert_eq!(settings.attempt_timeout, std::time::Duration::from_secs(30));
+    }
+
+    #[test]
+    fn retries_and_timeout_reach_check_and_fix() {
+        let settings = aws(&["check", "--max-attempts", "1", "--timeout", "600"]);
+        assert_eq!((settings.max_attempts, settings.attempt_timeout.as_secs()), (1, 600));
+        let fix = ["fix", "--email", "a@example.com", "--max-attempts", "10", "--timeout", "1"];
+        let settings = aws(&fix);
+        assert_eq!((settings.max_attempts, settings.attempt_timeout.as_secs()), (10, 1));
+    }
+
+    #[test]
+    fn retries_and_timeout_out_of_range_are_refused_by_the_parser() {
+        for (flag, bad) in [
+            ("--max-attempts", "0"),
+            ("--max-attempts", "11"),
+            ("--max-attempts", "-1"),
+            ("--max-attempts", "five"),
+            ("--timeout", "0"),
+            ("--timeout", "601"),
+            ("--timeout", "1.5"),
+        ] {
+            let argv = ["vpcwatch".to_string(), "check".into(), format!("{flag}={bad}")];
+            let err = Cli::try_parse_from(argv).expect_err(&format!("{flag} {bad}"));
+            assert_eq!(err.kind(), clap::error::ErrorKind::ValueValidation, "{flag} {bad}");
         }
     }
 

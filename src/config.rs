@@ -2,6 +2,7 @@
 //! below `main` sees a flag; every stage takes one of these plain values.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// One subcommand and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,11 +87,37 @@ pub struct PatternConfig {
 }
 
 /// How to reach AWS: the standard credential chain, narrowed by these when given.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AwsSettings {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// Attempts per call, the first included, in [`MAX_ATTEMPTS_RANGE`].
+    pub max_attempts: u32,
+    /// How long one attempt of one call may take, in [`TIMEOUT_SECONDS_RANGE`] seconds.
+    pub attempt_timeout: Duration,
+}
+
+/// Attempts per AWS call unless `--max-attempts` says otherwise.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// The values `--max-attempts` accepts: at least one try, and few enough that a
+/// throttled account does not keep a run waiting for minutes.
+pub const MAX_ATTEMPTS_RANGE: std::ops::RangeInclusive<i64> = 1..=10;
+/// Seconds one attempt may take unless `--timeout` says otherwise.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
+/// The values `--timeout` accepts.
+pub const TIMEOUT_SECONDS_RANGE: std::ops::RangeInclusive<u64> = 1..=600;
+
+impl Default for AwsSettings {
+    fn default() -> AwsSettings {
+        AwsSettings {
+            profile: None,
+            region: None,
+            endpoint_url: None,
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            attempt_timeout: Duration::from_secs(DEFAULT_TIMEOUT_SECONDS),
+        }
+    }
 }
 
 /// `vpcwatch check`.

@@ -263,6 +263,22 @@ fn an_unreachable_endpoint_is_one_line_and_exit_2() {
 }
 
 #[test]
+fn one_attempt_with_a_short_timeout_still_reports_an_unreachable_endpoint() {
+    let emulator = Emulator::start();
+    let output = emulator
+        .vpcwatch()
+        .args(["check", "--endpoint-url", "http://127.0.0.1:9"])
+        .args(["--max-attempts", "1", "--timeout", "5"])
+        .output()
+        .expect("run vpcwatch");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().filter(|l| l.starts_with("vpcwatch:")).count(), 1, "{stderr}");
+    assert!(stderr.contains("not reachable"), "{stderr}");
+}
+
+#[test]
 fn an_unknown_profile_is_named() {
     let emulator = Emulator::start();
     let output = emulator.vpcwatch().args(["check", "--profile", "nosuch"]).output().expect("run");

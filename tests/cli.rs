@@ -15,6 +15,10 @@ fn usage_errors_are_one_line_with_exit_status_2() {
         vec!["check", "--region", "mars-1"],
         vec!["check", "--endpoint-url", "localhost:4566"],
         vec!["pattern", "-", "--messages", "-"],
+        vec!["check", "--max-attempts", "0"],
+        vec!["check", "--max-attempts", "11"],
+        vec!["fix", "--email", "a@example.com", "--timeout", "0"],
+        vec!["check", "--timeout", "601"],
     ] {
         let output = vpcwatch().args(&args).output().expect("run vpcwatch");
         assert_eq!(output.status.code(), Some(2), "{args:?}");

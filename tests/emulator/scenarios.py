@@ -93,6 +93,29 @@ class Chain:
     alarm_actions: bool = True
     topic: bool = True
     subscription: str | None = "confirmed"  # "confirmed", "pending" or None
+    alarm_name: str = ALARM_NAME
+    # An alarm action to use instead of the topic (an EC2 or Auto Scaling action).
+    alarm_action: str | None = None
+    # The topic is deleted once the alarm points at it.
+    delete_topic: bool = False
+    # Alarms on other metrics, created before the chain's own.
+    unrelated_alarms: int = 0
+
+
+# A filter name and an alarm name as someone with write access could set them: an ANSI
+# colour and a screen clear, a newline, a right-to-left override, a zero-width space.
+# Alarm names get no control characters: CloudWatch refuses them, and its XML answers
+# could not carry them (moto sends them raw, and the SDK rightly fails to parse that).
+HOSTILE_FILTER_NAME = "Vpc\x1b[31mChanges\x1b[2J\n\u202eSECAPS\u200b"
+HOSTILE_ALARM_NAME = "Vpc\u202emralA\u2066x\u2069\u200b\ufeff"
+
+
+def _unrelated_then_covering(count: int) -> list[tuple[str, str]]:
+    """`count - 1` filters of other calls, then one that covers the default names."""
+    others = [
+        (f"Unrelated-{i:03}", f"{{ $.eventName = GetObject{i} }}") for i in range(count - 1)
+    ]
+    return others + [(f"{FILTER_NAME}-{count:03}", compact_pattern(DEFAULT_EVENT_NAMES))]
 
 
 def _split(names: list[str]) -> list[tuple[str, str]]:
@@ -150,6 +173,18 @@ SCENARIOS: dict[str, Chain] = {
             ("vpcwatch-vpc-changes-1", spaced_pattern(CIS_414_EVENT_NAMES)),
         ],
     ),
+    "hostile_names": Chain(
+        filters=[(HOSTILE_FILTER_NAME, compact_pattern(DEFAULT_EVENT_NAMES))],
+        alarm_name=HOSTILE_ALARM_NAME,
+    ),
+    # Unterminated: AWS rejects it at PutMetricFilter, moto stores it.
+    "invalid_pattern": Chain(filters=[("Broken", "{ $.eventName = ")]),
+    "hundred_filters": Chain(filters=_unrelated_then_covering(100)),
+    "non_sns_action": Chain(alarm_action="arn:aws:automate:us-east-1:ec2:stop"),
+    "deleted_topic": Chain(delete_topic=True),
+    "thousands_of_alarms": Chain(unrelated_alarms=2000),
+    # CloudWatch refuses this name; moto stores it and sends the ESC raw in its XML.
+    "control_char_alarm_name": Chain(alarm_name="Vpc\x1b[2JAlarm"),
 }
 
 
@@ -182,8 +217,12 @@ class Seeder:
             sub_arn = self.subscribe(topic_arn)
             if c.subscription == "pending":
                 mark_pending(sub_arn, c.region)
+        for i in range(c.unrelated_alarms):
+            self.unrelated_alarm(i)
         if c.alarm:
             self.alarm(topic_arn)
+        if topic_arn and c.delete_topic:
+            self._c("sns").delete_topic(TopicArn=topic_arn)
         return self.resources
 
     def log_group(self) -> str:
@@ -273,11 +312,25 @@ class Seeder:
         self._created("sns-subscription", EMAIL, arn)
         return arn
 
+    def unrelated_alarm(self, i: int) -> None:
+        self._c("cloudwatch").put_metric_alarm(
+            AlarmName=f"Unrelated-{i:04}",
+            MetricName=f"Other{i}",
+            Namespace="Unrelated",
+            Statistic="Sum",
+            Period=300,
+            EvaluationPeriods=1,
+            Threshold=1.0,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+        )
+
     def alarm(self, topic_arn: str | None) -> None:
         c = self.chain
         actions = [topic_arn] if (topic_arn and c.alarm_actions) else []
+        if c.alarm_action is not None:
+            actions = [c.alarm_action]
         self._c("cloudwatch").put_metric_alarm(
-            AlarmName=ALARM_NAME,
+            AlarmName=c.alarm_name,
             AlarmDescription="A VPC, subnet, route, gateway, ACL or security group changed",
             MetricName=METRIC_NAME,
             Namespace=METRIC_NAMESPACE,
@@ -290,5 +343,5 @@ class Seeder:
             ActionsEnabled=c.actions_enabled,
             AlarmActions=actions,
         )
-        arn = f"arn:aws:cloudwatch:{c.region}:{self.account}:alarm:{ALARM_NAME}"
-        self._created("alarm", ALARM_NAME, arn)
+        arn = f"arn:aws:cloudwatch:{c.region}:{self.account}:alarm:{c.alarm_name}"
+        self._created("alarm", c.alarm_name, arn)

@@ -51,6 +51,13 @@ pub const SCENARIOS: &[&str] = &[
     "advanced_selectors_write",
     "single_region_trail",
     "fix_name_collision",
+    "hostile_names",
+    "invalid_pattern",
+    "hundred_filters",
+    "non_sns_action",
+    "deleted_topic",
+    "thousands_of_alarms",
+    "control_char_alarm_name",
 ];
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);

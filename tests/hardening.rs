@@ -1,0 +1,193 @@
+//! Faults and bad data: what vpcwatch does when its credentials are secret, when the
+//! account holds strange names or patterns, and when it holds a great many resources.
+
+mod support;
+
+use std::process::Output;
+
+use serde_json::Value;
+use support::Emulator;
+
+/// A secret key and a session token no run could print by chance. moto files requests
+/// signed with the access key `testing` under its default account whatever the secret,
+/// and ignores the token, so the audit still reads the seeded account.
+const SECRET: &str = "vpcwatch-secret-2f9c1a7e5b";
+const TOKEN: &str = "vpcwatch-session-token-8d3e6f0b4a";
+
+fn with_secrets(emulator: &Emulator, args: &[&str]) -> Output {
+    emulator
+        .vpcwatch()
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", TOKEN)
+        .args(args)
+        .output()
+        .expect("run vpcwatch")
+}
+
+fn assert_no_secret(output: &Output) {
+    for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        assert!(!text.contains(SECRET), "{stream} shows the secret key");
+        assert!(!text.contains(TOKEN), "{stream} shows the session token");
+    }
+}
+
+#[test]
+fn the_secret_key_and_session_token_never_reach_stdout_or_stderr() {
+    let emulator = Emulator::start();
+    emulator.seed("sound");
+    let check = with_secrets(&emulator, &["check", "-vvv", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(0), "{}", String::from_utf8_lossy(&check.stderr));
+    let report: Value = serde_json::from_slice(&check.stdout).expect("stdout is JSON");
+    assert_eq!(report["account_id"], support::DEFAULT_ACCOUNT, "the credentials were used");
+    assert!(!check.stderr.is_empty(), "-vvv logs something to search");
+    assert_no_secret(&check);
+
+    let fix = ["fix", "--dry-run", "--email", "a@example.com", "-vvv"];
+    let fix = with_secrets(&emulator, &fix);
+    assert_eq!(fix.status.code(), Some(0), "{}", String::from_utf8_lossy(&fix.stderr));
+    assert_no_secret(&fix);
+}
+
+/// At trace level the SDK prints every request's headers, the session token's among
+/// them; it must print them redacted.
+#[test]
+fn trace_logs_show_the_token_header_but_not_its_value() {
+    let emulator = Emulator::start();
+    emulator.seed("sound");
+    let output = emulator
+        .vpcwatch()
+        .env("AWS_SECRET_ACCESS_KEY", SECRET)
+        .env("AWS_SESSION_TOKEN", TOKEN)
+        .env("RUST_LOG", "trace")
+        .args(["check", "--format", "json"])
+        .output()
+        .expect("run vpcwatch");
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("x-amz-security-token"), "the token was sent and headers logged");
+    assert_no_secret(&output);
+}
+
+/// The names `hostile_names` in tests/emulator/scenarios.py gives its filter and alarm.
+const HOSTILE_FILTER_NAME: &str = "Vpc\x1b[31mChanges\x1b[2J\n\u{202e}SECAPS\u{200b}";
+const HOSTILE_ALARM_NAME: &str = "Vpc\u{202e}mralA\u{2066}x\u{2069}\u{200b}\u{feff}";
+
+/// Runs `vpcwatch check` with `args` on an emulator seeded with `scenario`.
+fn check(scenario: &str, args: &[&str]) -> Output {
+    let emulator = Emulator::start();
+    emulator.seed(scenario);
+    emulator.vpcwatch().arg("check").args(args).output().expect("run vpcwatch")
+}
+
+/// `check --format json` on `scenario`: the exit status and the report.
+fn check_json(scenario: &str) -> (i32, Value) {
+    let output = check(scenario, &["--format", "json"]);
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not JSON ({e}):\n{}", String::from_utf8_lossy(&output.stderr))
+    });
+    (output.status.code().expect("exit status"), report)
+}
+
+/// The finding for one event name.
+fn finding<'a>(report: &'a Value, event: &str) -> &'a Value {
+    let names = report["names"].as_array().expect("names array");
+    names.iter().find(|n| n["name"] == event).unwrap_or_else(|| panic!("{event} not in report"))
+}
+
+fn reason<'a>(report: &'a Value, event: &str) -> &'a str {
+    finding(report, event)["reason"].as_str().expect("reason string")
+}
+
+fn assert_every_name(report: &Value, status: &str) {
+    let names = report["names"].as_array().expect("names array");
+    assert_eq!(names.len(), 30);
+    for name in names {
+        assert_eq!(name["status"], status, "{name}");
+    }
+}
+
+#[test]
+fn hostile_names_are_escaped_in_text_and_exact_in_json() {
+    let emulator = Emulator::start();
+    emulator.seed("hostile_names");
+
+    let text = emulator.vpcwatch().arg("check").output().expect("run vpcwatch");
+    assert_eq!(text.status.code(), Some(0), "{}", String::from_utf8_lossy(&text.stderr));
+    let stdout = String::from_utf8(text.stdout).expect("utf-8");
+    for raw in ['\x1b', '\u{202e}', '\u{200b}', '\u{2066}', '\u{feff}'] {
+        assert!(!stdout.contains(raw), "raw {raw:?} in the text report:\n{stdout:?}");
+    }
+    // Each escaped name is one word, wrapped onto a line of its own.
+    let filter = r"Vpc\u{1b}[31mChanges\u{1b}[2J\u{a}\u{202e}SECAPS\u{200b}";
+    let alarm = r"Vpc\u{202e}mralA\u{2066}x\u{2069}\u{200b}\u{feff}";
+    for escaped in [filter, alarm] {
+        assert!(stdout.lines().any(|l| l.trim() == escaped), "{escaped} in\n{stdout}");
+    }
+
+    let json = emulator.vpcwatch().args(["check", "--format", "json"]).output().expect("run");
+    assert_eq!(json.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&json.stdout).expect("stdout is JSON");
+    assert_every_name(&report, "covered");
+    let chain = &finding(&report, "CreateVpc")["chain"];
+    assert_eq!(chain["filter"], HOSTILE_FILTER_NAME);
+    assert_eq!(chain["alarm"], HOSTILE_ALARM_NAME);
+}
+
+/// An answer that is not valid XML is a failure to read, not a pass and not a panic.
+#[test]
+fn an_alarm_name_xml_cannot_carry_leaves_every_name_undecided() {
+    let output = check("control_char_alarm_name", &[]);
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(!stdout.contains('\x1b'), "{stdout:?}");
+    assert!(stdout.contains("cloudwatch:DescribeAlarms"), "{stdout}");
+    assert!(stdout.contains(r"\u{1b}"), "the parse error is escaped: {stdout}");
+    assert!(stdout.lines().last().is_some_and(|l| l.starts_with("ERROR: 0 of 30")), "{stdout}");
+}
+
+#[test]
+fn a_pattern_aws_would_reject_covers_nothing() {
+    let (code, report) = check_json("invalid_pattern");
+    assert_eq!(code, 1, "{report:#}");
+    assert_every_name(&report, "not_covered");
+    let why = reason(&report, "CreateVpc");
+    assert!(why.starts_with("filter Broken has a pattern AWS would reject"), "{why}");
+}
+
+#[test]
+fn the_last_of_a_hundred_filters_covering_the_names_passes() {
+    let (code, report) = check_json("hundred_filters");
+    assert_eq!(code, 0, "{report:#}");
+    assert_every_name(&report, "covered");
+    assert_eq!(finding(&report, "DeleteNatGateway")["chain"]["filter"], "VpcChanges-100");
+}
+
+#[test]
+fn an_alarm_whose_only_action_is_not_sns_notifies_nobody() {
+    let (code, report) = check_json("non_sns_action");
+    assert_eq!(code, 1, "{report:#}");
+    assert_every_name(&report, "not_covered");
+    assert_eq!(reason(&report, "CreateVpc"), "alarm VpcChangesAlarm notifies no SNS topic");
+}
+
+#[test]
+fn an_alarm_notifying_a_deleted_topic_fails_naming_it() {
+    let (code, report) = check_json("deleted_topic");
+    assert_eq!(code, 1, "{report:#}");
+    assert_every_name(&report, "not_covered");
+    assert_eq!(reason(&report, "CreateVpc"), "topic vpc-alerts does not exist");
+}
+
+/// Volume only: moto answers DescribeAlarms with every alarm in one page (it ignores
+/// MaxRecords), so paging itself is not exercised here.
+#[test]
+fn the_right_alarm_among_thousands_is_found() {
+    let emulator = Emulator::start();
+    emulator.seed("thousands_of_alarms");
+    let output = emulator.vpcwatch().args(["check", "--format", "json"]).output().expect("run");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+    assert_eq!(output.status.code(), Some(0), "{report:#}");
+    assert_every_name(&report, "covered");
+    assert_eq!(finding(&report, "CreateVpc")["chain"]["alarm"], "VpcChangesAlarm");
+}
