@@ -38,6 +38,7 @@ os.environ.pop("MOTO_ACCOUNT_ID", None)
 
 import boto3  # noqa: E402
 import botocore.config  # noqa: E402
+import requests  # noqa: E402 - installed with moto
 from moto.server import ThreadedMotoServer  # noqa: E402
 
 import scenarios  # noqa: E402
@@ -122,6 +123,34 @@ class Emulator:
             "credentials": self.credentials_for(account),
         }
 
+    def iam_user(self, cmd: dict[str, Any]) -> dict[str, Any]:
+        """An IAM user of the default account with one inline policy, and its keys."""
+        iam = self.client(DEFAULT_ACCOUNT, "iam", "us-east-1")
+        name = cmd["iam_user"]
+        iam.create_user(UserName=name)
+        iam.put_user_policy(
+            UserName=name, PolicyName=f"{name}-policy", PolicyDocument=json.dumps(cmd["policy"])
+        )
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return {
+            "credentials": {
+                "access_key_id": key["AccessKeyId"],
+                "secret_access_key": key["SecretAccessKey"],
+                "session_token": None,
+            }
+        }
+
+    def enforce_auth(self) -> dict[str, Any]:
+        """From now on moto checks every request against IAM (the seeding keys included)."""
+        answer = requests.post(
+            f"{self.endpoint}/moto-api/reset-auth",
+            data="0",
+            headers={"Content-Type": "text/plain"},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return {}
+
     def describe(self, cmd: dict[str, Any]) -> dict[str, Any]:
         account = _account(cmd)
         region = cmd.get("region", "us-east-1")
@@ -203,6 +232,10 @@ class Emulator:
             return {"scenarios": list(scenarios.SCENARIOS)}
         if "reset" in cmd:
             return self.reset()
+        if "iam_user" in cmd:
+            return self.iam_user(cmd)
+        if "enforce_auth" in cmd:
+            return self.enforce_auth()
         raise ValueError(f"unknown command {json.dumps(cmd)}")
 
 
