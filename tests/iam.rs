@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use support::Emulator;
 
 fn check_policy() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/iam/check-policy.json");
+    let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+    let path = std::path::Path::new(&root).join("docs/iam/check-policy.json");
     let text = std::fs::read_to_string(path).expect("read docs/iam/check-policy.json");
     serde_json::from_str(&text).expect("the check policy is JSON")
 }
