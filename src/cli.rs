@@ -104,8 +104,8 @@ struct CheckArgs {
     #[command(flatten)]
     aws: AwsArgs,
 
-    /// Event names to watch: default (30 VPC names), cis (controls 4.10 to 4.14) or a
-    /// file of names, one a line.
+    /// Event names to watch: default (30 VPC names), cis (controls 4.10 to 4.14), a
+    /// file of names (one a line), or several joined by commas: default,cis.
     #[arg(long, value_name = "SET", default_value = "default")]
     events: String,
 
@@ -145,8 +145,8 @@ struct FixArgs {
     #[command(flatten)]
     aws: AwsArgs,
 
-    /// Event names to cover: default (30 VPC names), cis (controls 4.10 to 4.14) or a
-    /// file of names, one a line.
+    /// Event names to cover: default (30 VPC names), cis (controls 4.10 to 4.14), a
+    /// file of names (one a line), or several joined by commas: default,cis.
     #[arg(long, value_name = "SET", default_value = "default")]
     events: String,
 
@@ -439,7 +439,19 @@ fn messages(inline: Vec<String>, path: Option<PathBuf>) -> Option<Messages> {
     }
 }
 
+/// `default`, `cis`, a path, or several of them joined by commas (`default,cis`).
 fn events_choice(value: &str) -> EventsChoice {
+    let parts: Vec<&str> = value.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    match parts.as_slice() {
+        [one] => single_events_choice(one),
+        many if many.len() > 1 => {
+            EventsChoice::Union(many.iter().map(|p| single_events_choice(p)).collect())
+        }
+        _ => single_events_choice(value),
+    }
+}
+
+fn single_events_choice(value: &str) -> EventsChoice {
     match value {
         "default" => EventsChoice::Default,
         "cis" => EventsChoice::Cis,
@@ -545,6 +557,21 @@ mod tests {
             task(&["check", "--fix", "--email", "a@example.com", "--format", "json"]).unwrap_err();
         assert!(err.to_string().contains("--format and --output"), "{err}");
         assert!(task(&["check", "--fix", "--email", "a@example.com", "--dry-run"]).is_ok());
+    }
+
+    #[test]
+    fn event_sets_may_be_joined_by_commas() {
+        let Ok(Task::Check(config)) = task(&["check", "--events", "default,cis"]) else {
+            panic!("check task expected");
+        };
+        assert_eq!(
+            config.events,
+            EventsChoice::Union(vec![EventsChoice::Default, EventsChoice::Cis])
+        );
+        let Ok(Task::Check(config)) = task(&["check", "--events", "cis"]) else {
+            panic!("check task expected");
+        };
+        assert_eq!(config.events, EventsChoice::Cis);
     }
 
     #[test]

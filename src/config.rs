@@ -57,6 +57,9 @@ pub enum EventsChoice {
     Cis,
     /// A file of names, one a line, `#` comments.
     File(PathBuf),
+    /// Several sets in one run (`default,cis`): every group of each, a name that stands
+    /// in several groups judged once.
+    Union(Vec<EventsChoice>),
 }
 
 /// Where a text comes from: the command line or standard input (`-`).

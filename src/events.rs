@@ -205,7 +205,19 @@ impl EventSet {
             EventsChoice::Default => Ok(EventSet::default_set()),
             EventsChoice::Cis => Ok(EventSet::cis()),
             EventsChoice::File(path) => EventSet::from_file(path),
+            EventsChoice::Union(choices) => {
+                let sets = choices.iter().map(EventSet::load).collect::<Result<Vec<_>, _>>()?;
+                Ok(EventSet::union(sets))
+            }
         }
+    }
+
+    /// The groups of every set, in order, under the joined names (`default+cis`). A name
+    /// in several groups keeps each group; [`EventSet::names`] gives it once.
+    pub fn union(sets: Vec<EventSet>) -> EventSet {
+        let name = sets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("+");
+        let groups = sets.into_iter().flat_map(|s| s.groups).collect();
+        EventSet { name, groups }
     }
 
     /// Every name once, in set order (a name in two groups comes where it first appears).
@@ -396,6 +408,16 @@ mod tests {
             path.display()
         );
         assert_eq!(err, expected);
+    }
+
+    #[test]
+    fn default_and_cis_together_have_41_distinct_names_in_13_groups() {
+        let both =
+            EventSet::load(&EventsChoice::Union(vec![EventsChoice::Default, EventsChoice::Cis]))
+                .expect("built-in sets load");
+        assert_eq!(both.name, "default+cis");
+        assert_eq!(both.groups.len(), 13);
+        assert_eq!(both.names().count(), 41);
     }
 
     #[test]

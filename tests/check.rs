@@ -361,3 +361,19 @@ fn an_events_file_narrows_the_check() {
     assert!(output.stdout.is_empty());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn default_and_cis_sets_in_one_run_judge_each_name_once() {
+    let (code, report) = check("sound", &["--events", "default,cis"]);
+    assert_eq!(code, 1, "the names only CIS asks for are not in the sound filter");
+    assert_eq!(report["events"], "default+cis");
+    assert_eq!(report["summary"]["total"], 41);
+    assert_eq!(report["summary"]["covered"], 30);
+    assert_eq!(report["summary"]["not_covered"], 11);
+    let names = report["names"].as_array().expect("names array");
+    let create_vpc: Vec<&Value> = names.iter().filter(|n| n["name"] == "CreateVpc").collect();
+    let groups: Vec<&str> = create_vpc.iter().map(|n| n["group"].as_str().unwrap()).collect();
+    assert_eq!(groups.len(), 2, "listed under its default group and its CIS control");
+    assert!(groups[0] == "VPC" && groups[1].starts_with("4.14"), "{groups:?}");
+    assert!(create_vpc.iter().all(|n| n["status"] == "covered"));
+}

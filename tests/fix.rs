@@ -491,3 +491,15 @@ fn an_interrupted_run_is_finished_by_the_next() {
     assert!(out.contains("Kept as they are (vpcwatch's own, already right):\n  SNS topic vpcwatch-vpc-changes\n  subscription of a@example.com to topic vpcwatch-vpc-changes (confirmed)\n"), "{out}");
     assert_eq!(check_code(&emulator), 0);
 }
+
+#[test]
+fn fix_covers_default_and_cis_names_in_one_run() {
+    let emulator = Emulator::start();
+    emulator.seed("sound");
+    let output = fix(&emulator, &["--events", "default,cis", "--yes"]);
+    assert_eq!(code(&output), 0, "{}{}", stdout(&output), stderr(&output));
+    assert!(stdout(&output).contains("11 name(s) to cover"), "{}", stdout(&output));
+    let check = run(&emulator, &["check", "--events", "default,cis"]);
+    assert_eq!(code(&check), 0, "{}", stdout(&check));
+    assert_eq!(stdout(&check).lines().last(), Some("PASS: all 41 names covered"));
+}

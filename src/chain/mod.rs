@@ -129,10 +129,20 @@ pub struct Findings {
 }
 
 impl Findings {
-    /// How many names have `status`.
+    /// How many names have `status`. A name that stands in several groups
+    /// (`--events default,cis`) counts once.
     pub fn count(&self, status: Status) -> usize {
-        self.names.iter().filter(|n| n.status == status).count()
+        distinct(self.names.iter().filter(|n| n.status == status))
     }
+
+    /// How many distinct names were judged.
+    pub fn total(&self) -> usize {
+        distinct(self.names.iter())
+    }
+}
+
+fn distinct<'a>(names: impl Iterator<Item = &'a NameFinding>) -> usize {
+    names.map(|n| n.name.as_str()).collect::<std::collections::HashSet<_>>().len()
 }
 
 /// How far a chain got before it broke; the closest chain is the one that got furthest.

@@ -145,12 +145,14 @@ pub struct AlarmSpec {
 /// Step one: which names need a chain, and the log group of the best qualifying trail.
 pub fn target(inventory: &Inventory, findings: &Findings) -> Result<Need, Refusal> {
     let awaiting = awaiting(&findings.names);
-    let names: Vec<String> = findings
-        .names
-        .iter()
-        .filter(|n| n.status != Status::Covered && !n.is_awaiting_confirmation())
-        .map(|n| n.name.clone())
-        .collect();
+    let mut names: Vec<String> = Vec::new();
+    let wanted = findings.names.iter().filter(|n| n.status != Status::Covered);
+    for finding in wanted.filter(|n| !n.is_awaiting_confirmation()) {
+        // A name in several groups (`--events default,cis`) is covered once.
+        if !names.contains(&finding.name) {
+            names.push(finding.name.clone());
+        }
+    }
     if names.is_empty() {
         return Ok(Need::Nothing { awaiting });
     }
@@ -176,7 +178,9 @@ fn trail_holds(inventory: &Inventory, trail: &crate::inventory::Trail, name: &st
 /// Names awaiting confirmation, counted per topic.
 fn awaiting(names: &[NameFinding]) -> Vec<Awaiting> {
     let mut out: Vec<Awaiting> = Vec::new();
-    for finding in names.iter().filter(|n| n.is_awaiting_confirmation()) {
+    let mut seen = std::collections::HashSet::new();
+    let waiting = names.iter().filter(|n| n.is_awaiting_confirmation());
+    for finding in waiting.filter(|n| seen.insert(n.name.as_str())) {
         let topic = finding.chain.topic.clone().unwrap_or_default();
         match out.iter_mut().find(|a| a.topic == topic) {
             Some(entry) => entry.names += 1,

@@ -42,7 +42,7 @@ pub(super) fn write(out: &mut dyn Write, findings: &Findings) -> std::io::Result
         region: &findings.region,
         events: &findings.events,
         summary: Summary {
-            total: findings.names.len(),
+            total: findings.total(),
             covered: findings.count(Status::Covered),
             not_covered: findings.count(Status::NotCovered),
             uncertain: findings.count(Status::Uncertain),

@@ -43,7 +43,7 @@ pub(super) fn write(
 }
 
 fn verdict_line(findings: &Findings) -> String {
-    let total = findings.names.len();
+    let total = findings.total();
     let covered = findings.count(Status::Covered);
     let missing = findings.count(Status::NotCovered);
     let unsure = findings.count(Status::Uncertain);

@@ -122,7 +122,7 @@ fn write_errors(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()>
 }
 
 fn verdict_line(findings: &Findings, style: Style) -> String {
-    let total = findings.names.len();
+    let total = findings.total();
     let covered = findings.count(Status::Covered);
     let missing = findings.count(Status::NotCovered);
     let unsure = findings.count(Status::Uncertain);
