@@ -5,6 +5,7 @@
 //! The JSON of message mode has the shape of the `logs:TestMetricFilter` response, so a
 //! script can read either.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -117,6 +118,8 @@ struct CoverageJson<'a> {
     covered: Vec<&'a str>,
     uncovered: Vec<&'a str>,
     uncertain: Vec<&'a str>,
+    /// Why each name in `uncovered` or `uncertain` is there, by name.
+    reasons: BTreeMap<&'a str, String>,
 }
 
 fn coverage_mode(
@@ -162,6 +165,7 @@ fn coverage_json(analysis: &Analysis, coverage: &[(String, Coverage)]) -> String
         covered: names_where(|c| matches!(c, Coverage::Covered)),
         uncovered: names_where(|c| matches!(c, Coverage::NotCovered { .. })),
         uncertain: names_where(|c| matches!(c, Coverage::Uncertain(_))),
+        reasons: coverage.iter().filter_map(|(n, c)| Some((n.as_str(), c.reason()?))).collect(),
     };
     to_json_line(&report)
 }

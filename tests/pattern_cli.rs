@@ -95,7 +95,8 @@ fn the_compact_30_name_pattern_in_json() {
     assert_eq!(run.stdout.lines().count(), 1, "one object on one line");
     let report = run.json();
     let fields: Vec<&str> = report.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(fields.len(), 7, "{fields:?}");
+    assert_eq!(fields.len(), 8, "{fields:?}");
+    assert_eq!(report["reasons"], serde_json::json!({}), "no reason when all are covered");
     assert_eq!(report["valid"], true);
     assert_eq!(report["kind"], "json");
     assert_eq!(report["length"], 990);
@@ -117,6 +118,8 @@ fn an_and_chain_of_names_covers_nothing() {
     assert_eq!(report["valid"], true);
     assert!(strings(&report["covered"]).is_empty());
     assert_eq!(strings(&report["uncovered"]), default_names());
+    assert_eq!(report["reasons"]["CreateVpc"], "matches no call");
+    assert_eq!(report["reasons"].as_object().map(|r| r.len()), Some(30));
 }
 
 #[test]
