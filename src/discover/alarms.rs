@@ -76,7 +76,8 @@ pub(super) async fn subscriptions(
         .await
 }
 
-async fn list(aws: &Aws, topic: &str) -> Read<Vec<Subscription>> {
+/// Every subscription of one topic, read in the topic's own region.
+pub(crate) async fn list(aws: &Aws, topic: &str) -> Read<Vec<Subscription>> {
     let region = arn_field(topic, 3).unwrap_or_default();
     let client = aws.sns(region);
     let mut pages = client.list_subscriptions_by_topic().topic_arn(topic).into_paginator().send();

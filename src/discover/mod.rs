@@ -75,6 +75,11 @@ impl Aws {
     }
 }
 
+/// Every subscription of one SNS topic, read in the topic's region (every page).
+pub async fn subscriptions_of(aws: &Aws, topic: &str) -> Read<Vec<Subscription>> {
+    alarms::list(aws, topic).await
+}
+
 /// Reads everything the verdicts need for `region`. Fails only when nothing can be read
 /// at all (no credentials, endpoint unreachable); other failures are kept in the
 /// inventory as unreadable parts.

@@ -6,8 +6,8 @@ use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
 use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 
 use crate::aws::read_error;
-use crate::discover::Aws;
-use crate::inventory::{arn_field, ErrorKind, ReadError, Subscription};
+use crate::discover::{self, Aws};
+use crate::inventory::{arn_field, ErrorKind, ReadError};
 use crate::records::{self, Caller, RecordContext};
 
 use super::plan::{Action, AlarmSpec, FilterSpec, Plan, TopicState};
@@ -34,26 +34,8 @@ pub async fn read_topic(aws: &Aws, arn: &str) -> Result<TopicState, ReadError> {
             return Err(read);
         }
     }
-    let subscriptions = subscriptions(aws, arn, region).await?;
+    let subscriptions = discover::subscriptions_of(aws, arn).await?;
     Ok(TopicState { arn: arn.to_string(), exists: true, subscriptions })
-}
-
-async fn subscriptions(aws: &Aws, arn: &str, region: &str) -> Result<Vec<Subscription>, ReadError> {
-    let client = aws.sns(region);
-    let mut pages = client.list_subscriptions_by_topic().topic_arn(arn).into_paginator().send();
-    let mut out = Vec::new();
-    while let Some(page) = pages.next().await {
-        aws.record("sns:ListSubscriptionsByTopic", region);
-        let page = page.map_err(|e| {
-            read_error(&e, "sns:ListSubscriptionsByTopic", format!("topic {arn}"), region)
-        })?;
-        out.extend(page.subscriptions().iter().map(|s| Subscription {
-            arn: s.subscription_arn().unwrap_or_default().to_string(),
-            protocol: s.protocol().unwrap_or_default().to_string(),
-            endpoint: s.endpoint().unwrap_or_default().to_string(),
-        }));
-    }
-    Ok(out)
 }
 
 /// Asks AWS (`logs:TestMetricFilter`) whether each planned pattern matches the record of
