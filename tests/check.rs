@@ -4,48 +4,14 @@
 mod support;
 
 use serde_json::Value;
+use support::report::{assert_every_name, check_json, finding, reason};
 use support::Emulator;
 
 /// Runs `vpcwatch check --format json` with `args` on an emulator seeded with `scenario`.
 fn check(scenario: &str, args: &[&str]) -> (i32, Value) {
     let emulator = Emulator::start();
     emulator.seed(scenario);
-    run_json(&emulator, args)
-}
-
-fn run_json(emulator: &Emulator, args: &[&str]) -> (i32, Value) {
-    let output = emulator
-        .vpcwatch()
-        .args(["check", "--format", "json"])
-        .args(args)
-        .output()
-        .expect("run vpcwatch");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not JSON ({e}):\n{stdout}\nstderr:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().expect("exit status"), report)
-}
-
-/// The finding for one event name.
-fn name<'a>(report: &'a Value, event: &str) -> &'a Value {
-    let names = report["names"].as_array().expect("names array");
-    names.iter().find(|n| n["name"] == event).unwrap_or_else(|| panic!("{event} not in report"))
-}
-
-fn reason<'a>(report: &'a Value, event: &str) -> &'a str {
-    name(report, event)["reason"].as_str().expect("reason string")
-}
-
-fn assert_all(report: &Value, status: &str) {
-    let names = report["names"].as_array().expect("names array");
-    assert_eq!(names.len(), 30);
-    for finding in names {
-        assert_eq!(finding["status"], status, "{finding}");
-    }
+    check_json(&emulator, args)
 }
 
 #[test]
@@ -53,7 +19,7 @@ fn a_sound_chain_passes_and_names_each_link() {
     let (code, report) = check("sound", &[]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["verdict"], "pass");
-    assert_all(&report, "covered");
+    assert_every_name(&report, "covered");
     assert_eq!(
         reason(&report, "CreateVpc"),
         "filter VpcChanges > alarm VpcChangesAlarm > topic vpc-alerts"
@@ -67,7 +33,7 @@ fn no_trail_fails_every_name() {
     let (code, report) = check("no_trail", &[]);
     assert_eq!(code, 1);
     assert_eq!(report["verdict"], "fail");
-    assert_all(&report, "not_covered");
+    assert_every_name(&report, "not_covered");
     assert_eq!(
         reason(&report, "DeleteNatGateway"),
         "no CloudTrail trail records us-east-1 in this account"
@@ -78,7 +44,7 @@ fn no_trail_fails_every_name() {
 fn a_trail_without_cloudwatch_logs_fails() {
     let (code, report) = check("trail_without_logs", &[]);
     assert_eq!(code, 1);
-    assert_all(&report, "not_covered");
+    assert_every_name(&report, "not_covered");
     assert_eq!(reason(&report, "CreateVpc"), "no trail delivers to CloudWatch Logs");
 }
 
@@ -86,9 +52,9 @@ fn a_trail_without_cloudwatch_logs_fails() {
 fn names_split_over_two_filters_on_one_metric_pass() {
     let (code, report) = check("split_two_filters", &[]);
     assert_eq!(code, 0, "{report:#}");
-    assert_all(&report, "covered");
-    let first = &name(&report, "CreateVpc")["chain"]["filter"];
-    let last = &name(&report, "DeleteNatGateway")["chain"]["filter"];
+    assert_every_name(&report, "covered");
+    let first = &finding(&report, "CreateVpc")["chain"]["filter"];
+    let last = &finding(&report, "DeleteNatGateway")["chain"]["filter"];
     assert_ne!(first, last, "the two halves come from different filters");
 }
 
@@ -96,9 +62,9 @@ fn names_split_over_two_filters_on_one_metric_pass() {
 fn a_filter_of_the_cis_vpc_names_covers_only_those() {
     let (code, report) = check("cis_414_only", &[]);
     assert_eq!(code, 1);
-    assert_eq!(name(&report, "CreateVpc")["status"], "covered");
-    assert_eq!(name(&report, "AcceptVpcPeeringConnection")["status"], "covered");
-    assert_eq!(name(&report, "CreateSubnet")["status"], "not_covered");
+    assert_eq!(finding(&report, "CreateVpc")["status"], "covered");
+    assert_eq!(finding(&report, "AcceptVpcPeeringConnection")["status"], "covered");
+    assert_eq!(finding(&report, "CreateSubnet")["status"], "not_covered");
     assert_eq!(reason(&report, "CreateSubnet"), "filter VpcChanges does not match CreateSubnet");
     assert_eq!(report["summary"]["covered"], 6);
 }
@@ -107,7 +73,7 @@ fn a_filter_of_the_cis_vpc_names_covers_only_those() {
 fn a_filter_without_an_alarm_fails_at_the_metric() {
     let (code, report) = check("no_alarm", &[]);
     assert_eq!(code, 1);
-    assert_all(&report, "not_covered");
+    assert_every_name(&report, "not_covered");
     assert_eq!(
         reason(&report, "CreateVpc"),
         "filter VpcChanges covers it, but no alarm in us-east-1 watches metric CISBenchmark/VpcEventCount"
@@ -133,7 +99,7 @@ fn a_topic_without_subscriptions_fails() {
     let (code, report) = check("topic_without_subscriptions", &[]);
     assert_eq!(code, 1);
     assert_eq!(reason(&report, "DeleteSubnet"), "topic vpc-alerts has no subscriptions");
-    assert_eq!(name(&report, "DeleteSubnet")["chain"]["alarm"], "VpcChangesAlarm");
+    assert_eq!(finding(&report, "DeleteSubnet")["chain"]["alarm"], "VpcChangesAlarm");
 }
 
 #[test]
@@ -148,7 +114,7 @@ fn a_pending_email_subscription_fails() {
 fn a_filter_narrowed_to_root_calls_fails_naming_the_callers() {
     let (code, report) = check("root_only_filter", &[]);
     assert_eq!(code, 1);
-    assert_all(&report, "not_covered");
+    assert_every_name(&report, "not_covered");
     assert_eq!(
         reason(&report, "CreateVpc"),
         "filter VpcChanges matches CreateVpc only for Root calls"
@@ -159,7 +125,7 @@ fn a_filter_narrowed_to_root_calls_fails_naming_the_callers() {
 fn one_filter_on_the_ec2_event_source_covers_every_name() {
     let (code, report) = check("event_source_filter", &[]);
     assert_eq!(code, 0, "{report:#}");
-    assert_all(&report, "covered");
+    assert_every_name(&report, "covered");
 }
 
 #[test]
@@ -187,7 +153,7 @@ fn a_multi_region_trail_homed_elsewhere_covers_the_audited_region() {
     assert_eq!(report["region"], "us-east-1");
     assert_eq!(report["trails"][0]["home_region"], "us-west-2");
     assert_eq!(report["trails"][0]["log_group"]["region"], "us-west-2");
-    assert_all(&report, "covered");
+    assert_every_name(&report, "covered");
 }
 
 #[test]
@@ -204,16 +170,16 @@ fn an_alarm_threshold_one_event_cannot_reach_fails() {
 fn advanced_selectors_for_write_management_events_pass() {
     let (code, report) = check("advanced_selectors_write", &[]);
     assert_eq!(code, 0, "{report:#}");
-    assert_all(&report, "covered");
+    assert_every_name(&report, "covered");
 }
 
 #[test]
 fn a_single_region_trail_covers_only_its_home_region() {
     let emulator = Emulator::start();
     emulator.seed("single_region_trail");
-    let (home, _) = run_json(&emulator, &[]);
+    let (home, _) = check_json(&emulator, &[]);
     assert_eq!(home, 0);
-    let (elsewhere, report) = run_json(&emulator, &["--region", "eu-west-1"]);
+    let (elsewhere, report) = check_json(&emulator, &["--region", "eu-west-1"]);
     assert_eq!(elsewhere, 1);
     assert_eq!(
         reason(&report, "CreateVpc"),
@@ -225,9 +191,9 @@ fn a_single_region_trail_covers_only_its_home_region() {
 fn cis_event_set_reports_each_control() {
     let (code, report) = check("sound", &["--events", "cis"]);
     assert_eq!(code, 1, "the default filter lacks names only CIS asks for");
-    assert_eq!(name(&report, "CreateVpc")["status"], "covered");
-    assert_eq!(name(&report, "ModifyVpcAttribute")["status"], "not_covered");
-    assert!(name(&report, "ModifyVpcAttribute")["group"].as_str().unwrap().starts_with("4.14"));
+    assert_eq!(finding(&report, "CreateVpc")["status"], "covered");
+    assert_eq!(finding(&report, "ModifyVpcAttribute")["status"], "not_covered");
+    assert!(finding(&report, "ModifyVpcAttribute")["group"].as_str().unwrap().starts_with("4.14"));
 }
 
 #[test]
@@ -348,7 +314,7 @@ fn an_events_file_narrows_the_check() {
     let file = dir.join("vpc-only.txt");
     std::fs::write(&file, "# the VPC calls only\nCreateVpc\nDeleteVpc\n")
         .expect("write events file");
-    let (code, report) = run_json(&emulator, &["--events", file.to_str().expect("utf-8 path")]);
+    let (code, report) = check_json(&emulator, &["--events", file.to_str().expect("utf-8 path")]);
     assert_eq!(code, 0, "{report:#}");
     assert_eq!(report["summary"]["total"], 2);
     let missing = dir.join("missing.txt");

@@ -6,6 +6,7 @@ mod support;
 use std::process::Output;
 
 use serde_json::Value;
+use support::report::{self, assert_every_name, finding, reason};
 use support::Emulator;
 
 /// A secret key and a session token no run could print by chance. moto files requests
@@ -82,29 +83,9 @@ fn check(scenario: &str, args: &[&str]) -> Output {
 
 /// `check --format json` on `scenario`: the exit status and the report.
 fn check_json(scenario: &str) -> (i32, Value) {
-    let output = check(scenario, &["--format", "json"]);
-    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
-        panic!("stdout is not JSON ({e}):\n{}", String::from_utf8_lossy(&output.stderr))
-    });
-    (output.status.code().expect("exit status"), report)
-}
-
-/// The finding for one event name.
-fn finding<'a>(report: &'a Value, event: &str) -> &'a Value {
-    let names = report["names"].as_array().expect("names array");
-    names.iter().find(|n| n["name"] == event).unwrap_or_else(|| panic!("{event} not in report"))
-}
-
-fn reason<'a>(report: &'a Value, event: &str) -> &'a str {
-    finding(report, event)["reason"].as_str().expect("reason string")
-}
-
-fn assert_every_name(report: &Value, status: &str) {
-    let names = report["names"].as_array().expect("names array");
-    assert_eq!(names.len(), 30);
-    for name in names {
-        assert_eq!(name["status"], status, "{name}");
-    }
+    let emulator = Emulator::start();
+    emulator.seed(scenario);
+    report::check_json(&emulator, &[])
 }
 
 #[test]

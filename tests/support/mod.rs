@@ -12,6 +12,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod report;
+
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
