@@ -147,7 +147,8 @@ fn classify_response(code: Option<&str>, status: Option<u16>) -> ErrorKind {
             | "SignatureDoesNotMatch"
             | "ExpiredToken"
             | "ExpiredTokenException"
-            | "InvalidSignatureException",
+            | "InvalidSignatureException"
+            | "AuthFailure",
             _,
         ) => ErrorKind::InvalidCredentials,
         (
@@ -267,6 +268,11 @@ mod tests {
     fn rejected_credentials_are_not_access_denied() {
         assert_eq!(
             classify_response(Some("InvalidClientTokenId"), Some(403)),
+            ErrorKind::InvalidCredentials
+        );
+        // EC2's spelling, with HTTP 401.
+        assert_eq!(
+            classify_response(Some("AuthFailure"), Some(401)),
             ErrorKind::InvalidCredentials
         );
     }
