@@ -6,6 +6,7 @@
 
 mod alarms;
 mod filters;
+pub mod regions;
 mod trails;
 
 use std::collections::{BTreeMap, BTreeSet};
