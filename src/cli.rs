@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
-    AwsSettings, CheckConfig, EmitFormat, EventsChoice, FixConfig, FixMode, Messages, OutputFormat,
-    PatternConfig, ReportFormat, Shell, Source, Task, DEFAULT_MAX_ATTEMPTS,
+    AccountChoice, AwsSettings, CheckConfig, EmitFormat, EventsChoice, FixConfig, FixMode,
+    Messages, OutputFormat, PatternConfig, RegionChoice, ReportFormat, Scope, Shard, Shell, Source,
+    Task, CONCURRENCY_RANGE, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_ROLE_NAME,
     DEFAULT_TIMEOUT_SECONDS, MAX_ATTEMPTS_RANGE, TIMEOUT_SECONDS_RANGE,
 };
 use crate::exit::EXIT_STATUS_HELP;
@@ -71,9 +72,10 @@ struct AwsArgs {
     #[arg(long, value_name = "NAME")]
     profile: Option<String>,
 
-    /// Region to audit (default: the profile's or AWS_REGION).
-    #[arg(long, value_name = "REGION")]
-    region: Option<String>,
+    /// Region to audit; check takes it more than once (default: the profile's or
+    /// AWS_REGION).
+    #[arg(long, value_name = "REGION", action = clap::ArgAction::Append)]
+    region: Vec<String>,
 
     /// Send every AWS call to this endpoint (for example a local emulator).
     #[arg(long, value_name = "URL")]
@@ -118,12 +120,55 @@ struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     output: Option<PathBuf>,
 
+    #[command(flatten)]
+    scope: ScopeArgs,
+
     /// Run `vpcwatch fix` instead: plan and create the missing alert chain.
     #[arg(long)]
     fix: bool,
 
     #[command(flatten)]
     fix_options: FixOptions,
+}
+
+/// Which accounts and regions `check` audits.
+#[derive(Debug, Args)]
+struct ScopeArgs {
+    /// Audit every region enabled for each account (read with ec2:DescribeRegions).
+    #[arg(long, conflicts_with = "region")]
+    all_regions: bool,
+
+    /// Audit these accounts: IDs joined by commas, or a file of IDs (one a line, `#`
+    /// comments). A role is assumed in each but the caller's own.
+    #[arg(long, value_name = "IDS|PATH", conflicts_with = "org")]
+    accounts: Option<String>,
+
+    /// Audit every active account of the organization (run it from the management
+    /// account or a delegated administrator).
+    #[arg(long)]
+    org: bool,
+
+    /// The role to assume in each audited account.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_ROLE_NAME)]
+    role_name: String,
+
+    /// The external ID the role's trust policy asks for.
+    #[arg(long, value_name = "ID")]
+    external_id: Option<String>,
+
+    /// Accounts audited at once (1 to 64); the regions of one account are read together.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_CONCURRENCY,
+        value_parser = clap::value_parser!(u32).range(CONCURRENCY_RANGE),
+    )]
+    concurrency: u32,
+
+    /// Audit only share I of N of the accounts (1/4 to 4/4), so that N workers split an
+    /// organization; their `--format jsonl` outputs concatenate.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +272,8 @@ enum ReportFormatArg {
     Junit,
     /// A Markdown summary, for a pull request comment or a job summary
     Markdown,
+    /// One JSON object per account, a line each
+    Jsonl,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -271,17 +318,164 @@ fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
                     .into(),
             ));
         }
+        if let Some(flag) = args.scope.first_flag() {
+            return Err(UsageError(format!(
+                "{flag} belongs to the check: fix works on one account and region at a time"
+            )));
+        }
         return fix_task(args.aws, &args.events, args.fix_options);
     }
     if let Some(flag) = args.fix_options.first_flag() {
         return Err(UsageError(format!("{flag} belongs to fix: pass --fix as well")));
     }
+    let regions = region_choice(&args.aws.region, args.scope.all_regions);
     Ok(Task::Check(CheckConfig {
         aws: aws_settings(args.aws)?,
         events: events_choice(&args.events),
         format: args.format.into(),
         output: args.output.map(output_path).transpose()?,
+        scope: scope(args.scope, regions)?,
     }))
+}
+
+/// One `--region` is the SDK's region; several are a list to audit in turn.
+fn region_choice(regions: &[String], all: bool) -> RegionChoice {
+    let mut distinct: Vec<String> = Vec::new();
+    for region in regions {
+        if !distinct.contains(region) {
+            distinct.push(region.clone());
+        }
+    }
+    match distinct.len() {
+        _ if all => RegionChoice::AllEnabled,
+        0 | 1 => RegionChoice::Configured,
+        _ => RegionChoice::Listed(distinct),
+    }
+}
+
+fn scope(args: ScopeArgs, regions: RegionChoice) -> Result<Scope, UsageError> {
+    let accounts = match (&args.accounts, args.org) {
+        (Some(value), _) => AccountChoice::Listed(account_list(value)?),
+        (None, true) => AccountChoice::Organization,
+        (None, false) => AccountChoice::Caller,
+    };
+    let many = accounts != AccountChoice::Caller;
+    if !many && (args.external_id.is_some() || args.role_name != DEFAULT_ROLE_NAME) {
+        return Err(UsageError(
+            "--role-name and --external-id apply to other accounts: pass --org or --accounts"
+                .into(),
+        ));
+    }
+    if !many && args.shard.is_some() {
+        return Err(UsageError("--shard splits accounts: pass --org or --accounts".into()));
+    }
+    validate_role_name(&args.role_name)?;
+    if let Some(id) = &args.external_id {
+        validate_external_id(id)?;
+    }
+    Ok(Scope {
+        regions,
+        accounts,
+        role_name: args.role_name,
+        external_id: args.external_id,
+        concurrency: args.concurrency as usize,
+        shard: args.shard.as_deref().map(shard).transpose()?,
+    })
+}
+
+/// `--accounts`: IDs joined by commas, or else the path of a file of IDs.
+fn account_list(value: &str) -> Result<Vec<String>, UsageError> {
+    let inline: Vec<&str> = value.split(',').map(str::trim).collect();
+    if inline.iter().all(|id| is_account_id(id)) {
+        return Ok(sorted_accounts(inline));
+    }
+    if !std::path::Path::new(value).is_file() {
+        let bad = inline.iter().find(|id| !is_account_id(id)).copied().unwrap_or(value);
+        return Err(UsageError(format!(
+            "--accounts {:?}: {:?} is not a 12-digit account ID and no file {:?} exists",
+            crate::term::escape(value),
+            crate::term::escape(bad),
+            crate::term::escape(value)
+        )));
+    }
+    let text = std::fs::read_to_string(value)
+        .map_err(|err| UsageError(format!("--accounts: cannot read {value:?}: {err}")))?;
+    accounts_from_file(value, &text)
+}
+
+/// One ID a line; blank lines and `#` comments are skipped.
+fn accounts_from_file(path: &str, text: &str) -> Result<Vec<String>, UsageError> {
+    let mut ids = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let id = line.split('#').next().unwrap_or_default().trim();
+        if id.is_empty() {
+            continue;
+        }
+        if !is_account_id(id) {
+            return Err(UsageError(format!(
+                "--accounts {path}:{}: {:?} is not a 12-digit account ID",
+                number + 1,
+                crate::term::escape(id)
+            )));
+        }
+        ids.push(id);
+    }
+    if ids.is_empty() {
+        return Err(UsageError(format!("--accounts {path}: the file names no account")));
+    }
+    Ok(sorted_accounts(ids))
+}
+
+fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn sorted_accounts(ids: Vec<&str>) -> Vec<String> {
+    let set: std::collections::BTreeSet<&str> = ids.into_iter().collect();
+    set.into_iter().map(str::to_string).collect()
+}
+
+/// IAM role names: 1 to 64 of letters, digits and `+=,.@_-`, after an optional path.
+fn validate_role_name(name: &str) -> Result<(), UsageError> {
+    let last = name.rsplit('/').next().unwrap_or_default();
+    let ok = (1..=64).contains(&last.len())
+        && name.len() <= 512
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(UsageError(format!(
+            "invalid --role-name {:?}: expected an IAM role name such as {DEFAULT_ROLE_NAME}",
+            crate::term::escape(name)
+        )))
+    }
+}
+
+/// STS accepts 2 to 1,224 of letters, digits and `+=,.@:/_-`.
+fn validate_external_id(id: &str) -> Result<(), UsageError> {
+    let ok = (2..=1224).contains(&id.len())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@:/_-".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(UsageError(
+            "invalid --external-id: expected 2 to 1,224 letters, digits or +=,.@:/_-".into(),
+        ))
+    }
+}
+
+/// `I/N`, 1 <= I <= N.
+fn shard(value: &str) -> Result<Shard, UsageError> {
+    let parsed = value.split_once('/').and_then(|(i, n)| {
+        let (index, count) = (i.trim().parse::<u32>().ok()?, n.trim().parse::<u32>().ok()?);
+        (index >= 1 && index <= count).then_some(Shard { index, count })
+    });
+    parsed.ok_or_else(|| {
+        UsageError(format!(
+            "invalid --shard {:?}: expected I/N with 1 <= I <= N, such as 2/4",
+            crate::term::escape(value)
+        ))
+    })
 }
 
 /// Checks before any AWS call that the report can be written where asked: a file name
@@ -317,6 +511,13 @@ fn man_task(args: ManArgs) -> Result<Task, UsageError> {
 }
 
 fn fix_task(aws: AwsArgs, events: &str, options: FixOptions) -> Result<Task, UsageError> {
+    if aws.region.len() > 1 {
+        return Err(UsageError(
+            "fix works in one region at a time: pass --region once and run it again for the \
+             next"
+                .into(),
+        ));
+    }
     let email = options.email.ok_or_else(|| {
         UsageError("fix needs --email ADDRESS: the address that receives the alerts".into())
     })?;
@@ -337,6 +538,23 @@ fn fix_task(aws: AwsArgs, events: &str, options: FixOptions) -> Result<Task, Usa
         topic_arn: options.topic_arn,
         mode,
     }))
+}
+
+impl ScopeArgs {
+    /// The first flag that widens the audit beyond one account and region.
+    fn first_flag(&self) -> Option<&'static str> {
+        [
+            (self.all_regions, "--all-regions"),
+            (self.accounts.is_some(), "--accounts"),
+            (self.org, "--org"),
+            (self.role_name != DEFAULT_ROLE_NAME, "--role-name"),
+            (self.external_id.is_some(), "--external-id"),
+            (self.concurrency != DEFAULT_CONCURRENCY, "--concurrency"),
+            (self.shard.is_some(), "--shard"),
+        ]
+        .into_iter()
+        .find_map(|(given, flag)| given.then_some(flag))
+    }
 }
 
 impl FixOptions {
@@ -460,7 +678,7 @@ fn single_events_choice(value: &str) -> EventsChoice {
 }
 
 fn aws_settings(args: AwsArgs) -> Result<AwsSettings, UsageError> {
-    if let Some(region) = &args.region {
+    for region in &args.region {
         validate_region(region)?;
     }
     if let Some(url) = &args.endpoint_url {
@@ -473,7 +691,7 @@ fn aws_settings(args: AwsArgs) -> Result<AwsSettings, UsageError> {
     }
     Ok(AwsSettings {
         profile: args.profile,
-        region: args.region,
+        region: args.region.into_iter().next(),
         endpoint_url: args.endpoint_url,
         max_attempts: args.max_attempts,
         attempt_timeout: std::time::Duration::from_secs(args.timeout),
@@ -517,6 +735,7 @@ impl From<ReportFormatArg> for ReportFormat {
             ReportFormatArg::Sarif => ReportFormat::Sarif,
             ReportFormatArg::Junit => ReportFormat::Junit,
             ReportFormatArg::Markdown => ReportFormat::Markdown,
+            ReportFormatArg::Jsonl => ReportFormat::Jsonl,
         }
     }
 }
@@ -714,5 +933,113 @@ mod tests {
             panic!("pattern task expected");
         };
         assert_eq!(config.pattern, Source::Text("-DEBUG".into()));
+    }
+
+    fn scope(args: &[&str]) -> Result<Scope, UsageError> {
+        let argv: Vec<&str> = std::iter::once("check").chain(args.iter().copied()).collect();
+        match task(&argv)? {
+            Task::Check(config) => Ok(config.scope),
+            other => panic!("check task expected, got {other:?}"),
+        }
+    }
+
+    fn refused(args: &[&str]) -> String {
+        scope(args).expect_err(&format!("{args:?} refused")).to_string()
+    }
+
+    #[test]
+    fn regions_repeat_once_each_and_one_region_is_the_configured_one() {
+        assert_eq!(scope(&[]).unwrap().regions, RegionChoice::Configured);
+        assert_eq!(scope(&["--region", "eu-west-1"]).unwrap().regions, RegionChoice::Configured);
+        let many = ["--region", "eu-west-1", "--region", "us-east-1", "--region", "eu-west-1"];
+        assert_eq!(
+            scope(&many).unwrap().regions,
+            RegionChoice::Listed(vec!["eu-west-1".into(), "us-east-1".into()])
+        );
+        assert_eq!(scope(&["--all-regions"]).unwrap().regions, RegionChoice::AllEnabled);
+        let argv = ["vpcwatch", "check", "--all-regions", "--region", "eu-west-1"];
+        assert!(Cli::try_parse_from(argv).is_err(), "--all-regions conflicts with --region");
+    }
+
+    #[test]
+    fn accounts_come_inline_or_from_a_file_sorted_once_each() {
+        let inline = scope(&["--accounts", "222222222222, 111111111111,222222222222"]).unwrap();
+        let expected = vec!["111111111111".to_string(), "222222222222".to_string()];
+        assert_eq!(inline.accounts, AccountChoice::Listed(expected.clone()));
+        let path = std::env::temp_dir().join(format!("vpcwatch-accounts-{}", std::process::id()));
+        std::fs::write(
+            &path,
+            "# payments
+222222222222
+
+111111111111  # shared
+",
+        )
+        .unwrap();
+        let from_file = scope(&["--accounts", path.to_str().unwrap()]).unwrap();
+        assert_eq!(from_file.accounts, AccountChoice::Listed(expected));
+        std::fs::write(
+            &path,
+            "111111111111
+12345
+",
+        )
+        .unwrap();
+        let err = refused(&["--accounts", path.to_str().unwrap()]);
+        assert!(err.ends_with(":2: \"12345\" is not a 12-digit account ID"), "{err}");
+        std::fs::remove_file(&path).unwrap();
+        let err = refused(&["--accounts", "11111111111"]);
+        assert!(err.contains("not a 12-digit account ID and no file"), "{err}");
+    }
+
+    #[test]
+    fn role_external_id_and_shard_need_other_accounts() {
+        assert_eq!(scope(&["--org"]).unwrap().accounts, AccountChoice::Organization);
+        assert!(refused(&["--shard", "1/2"]).contains("pass --org or --accounts"));
+        assert!(refused(&["--external-id", "abc"]).contains("pass --org or --accounts"));
+        assert!(refused(&["--role-name", "Auditor"]).contains("pass --org or --accounts"));
+        let with = scope(&["--org", "--role-name", "audit/Auditor", "--external-id", "x-1"]);
+        let with = with.unwrap();
+        assert_eq!(
+            (with.role_name.as_str(), with.external_id.as_deref()),
+            ("audit/Auditor", Some("x-1"))
+        );
+        assert!(refused(&["--org", "--role-name", "bad name"]).contains("invalid --role-name"));
+        assert!(refused(&["--org", "--external-id", "x"]).contains("invalid --external-id"));
+    }
+
+    #[test]
+    fn shards_are_i_of_n_and_split_accounts_without_overlap() {
+        assert_eq!(
+            scope(&["--org", "--shard", "2/4"]).unwrap().shard,
+            Some(Shard { index: 2, count: 4 })
+        );
+        for bad in ["0/4", "5/4", "2", "a/b", "1/0"] {
+            assert!(refused(&["--org", "--shard", bad]).contains("invalid --shard"), "{bad}");
+        }
+        let ids: Vec<String> = (0..200).map(|n| format!("{:012}", n * 7919)).collect();
+        let shards: Vec<Shard> = (1..=3).map(|index| Shard { index, count: 3 }).collect();
+        for id in &ids {
+            assert_eq!(shards.iter().filter(|s| s.includes(id)).count(), 1, "{id}");
+        }
+        let sizes: Vec<usize> =
+            shards.iter().map(|s| ids.iter().filter(|id| s.includes(id)).count()).collect();
+        assert!(sizes.iter().all(|n| (40..=95).contains(n)), "{sizes:?}");
+    }
+
+    #[test]
+    fn fix_takes_one_region_and_no_audit_scope() {
+        let err = task(&[
+            "fix",
+            "--email",
+            "a@example.com",
+            "--region",
+            "us-east-1",
+            "--region",
+            "eu-west-1",
+        ]);
+        assert!(err.unwrap_err().to_string().starts_with("fix works in one region at a time"));
+        let err = task(&["check", "--fix", "--email", "a@example.com", "--org"]);
+        assert!(err.unwrap_err().to_string().starts_with("--org belongs to the check"));
     }
 }

@@ -1,17 +1,18 @@
-//! `vpcwatch check`: reads one account and region, judges every watched name, writes
-//! the report (to stdout or, with `--output`, to a file) and returns the verdict as the
-//! exit status.
+//! `vpcwatch check`: reads every account and region in scope, judges every watched name
+//! in each, writes the report (to stdout or, with `--output`, to a file) and returns the
+//! verdict over all of them as the exit status.
 
 use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::chain::{self, Findings, Verdict};
-use crate::config::CheckConfig;
-use crate::discover::{self, Aws};
+use crate::chain::{self, AccountFindings, Audit, Verdict};
+use crate::config::{AccountChoice, CheckConfig};
+use crate::discover::Aws;
 use crate::events::EventSet;
 use crate::exit::Status;
+use crate::scan::{self, AccountRead};
 use crate::term::Style;
 use crate::{aws, report};
 
@@ -22,12 +23,12 @@ pub fn run(config: &CheckConfig) -> anyhow::Result<Status> {
         .enable_all()
         .build()
         .context("start the async runtime")?;
-    let findings = runtime.block_on(audit(config, &events))?;
+    let audit = runtime.block_on(audit(config, &events))?;
 
     // Rendered whole first, so a file is never left half written.
     let style = if config.output.is_some() { Style::plain() } else { Style::for_stdout() };
     let mut rendered = Vec::new();
-    report::write(&mut rendered, &findings, &events, config.format, style)
+    report::write(&mut rendered, &audit, &events, config.format, style)
         .context("render the report")?;
     match &config.output {
         Some(path) => write_atomically(path, &rendered)
@@ -40,7 +41,7 @@ pub fn run(config: &CheckConfig) -> anyhow::Result<Status> {
                 .context("write the report to stdout")?;
         }
     }
-    Ok(status(findings.verdict))
+    Ok(status(audit.verdict))
 }
 
 /// Replaces `path` with `bytes` at once: writes a temporary file in the same directory
@@ -61,14 +62,37 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     renamed
 }
 
-/// Loads the SDK configuration, reads the inventory and judges it.
-pub async fn audit(config: &CheckConfig, events: &EventSet) -> anyhow::Result<Findings> {
+/// Loads the SDK configuration, reads every account and region in scope and judges
+/// them.
+pub async fn audit(config: &CheckConfig, events: &EventSet) -> anyhow::Result<Audit> {
     let sdk = aws::load(&config.aws).await?;
-    let region = aws::region(&sdk);
+    let home = aws::region(&sdk);
     let aws = Aws::new(sdk);
-    let inventory = discover::inventory(&aws, &region).await?;
-    tracing::info!(calls = aws.calls(), region = %region, "audit read the account");
-    Ok(chain::judge(&inventory, events))
+    let reads = scan::read(&aws, &home, &config.scope).await?;
+    tracing::info!(calls = aws.calls(), "audit read the accounts");
+    let organization = config.scope.accounts == AccountChoice::Organization;
+    Ok(judge(reads, events, organization))
+}
+
+/// Judges every region of every account read, after lending each account the readings
+/// of the trails other audited accounts own.
+pub fn judge(reads: Vec<AccountRead>, events: &EventSet, organization: bool) -> Audit {
+    let mut read = Vec::new();
+    let mut found = Vec::new();
+    for account in reads {
+        match account {
+            AccountRead::Read(inventory) => read.push(inventory),
+            AccountRead::Failed { account_id, error } => {
+                found.push(AccountFindings::failed(account_id, error));
+            }
+        }
+    }
+    chain::share_trails(&mut read, organization);
+    found.extend(read.iter().map(|account| {
+        let regions = account.regions.iter().map(|inv| chain::judge(inv, events)).collect();
+        AccountFindings::judged(account.account_id.clone(), regions)
+    }));
+    Audit::new(events.name.clone(), found)
 }
 
 fn status(verdict: Verdict) -> Status {

@@ -36,6 +36,9 @@ pub enum ReportFormat {
     Junit,
     /// A short GitHub-flavoured Markdown summary, for a pull request or a job summary.
     Markdown,
+    /// One JSON object per account, a line each, for large runs and for joining the
+    /// outputs of several shards.
+    Jsonl,
 }
 
 /// The shells `completions` writes scripts for.
@@ -131,6 +134,84 @@ pub struct CheckConfig {
     pub format: ReportFormat,
     /// Write the report to this file (replaced atomically) instead of stdout.
     pub output: Option<PathBuf>,
+    /// Which accounts and regions to audit, and how many at once.
+    pub scope: Scope,
+}
+
+/// Which accounts and regions `check` audits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub regions: RegionChoice,
+    pub accounts: AccountChoice,
+    /// The role assumed in every audited account but the caller's own.
+    pub role_name: String,
+    pub external_id: Option<String>,
+    /// Accounts audited at once; the regions of one account are read together.
+    pub concurrency: usize,
+    /// Only this share of the accounts (`--shard I/N`).
+    pub shard: Option<Shard>,
+}
+
+/// The role `--org` and `--accounts` assume unless `--role-name` says otherwise: the one
+/// AWS Organizations creates in every account it creates.
+pub const DEFAULT_ROLE_NAME: &str = "OrganizationAccountAccessRole";
+/// Accounts audited at once unless `--concurrency` says otherwise.
+pub const DEFAULT_CONCURRENCY: u32 = 8;
+/// The values `--concurrency` accepts.
+pub const CONCURRENCY_RANGE: std::ops::RangeInclusive<i64> = 1..=64;
+
+impl Default for Scope {
+    fn default() -> Scope {
+        Scope {
+            regions: RegionChoice::Configured,
+            accounts: AccountChoice::Caller,
+            role_name: DEFAULT_ROLE_NAME.to_string(),
+            external_id: None,
+            concurrency: DEFAULT_CONCURRENCY as usize,
+            shard: None,
+        }
+    }
+}
+
+/// Which regions of each account to audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegionChoice {
+    /// The one region of the profile, `AWS_REGION` or the single `--region`.
+    Configured,
+    /// The regions named by repeated `--region`, in order, without repeats.
+    Listed(Vec<String>),
+    /// Every region enabled for the account (`--all-regions`).
+    AllEnabled,
+}
+
+/// Which accounts to audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountChoice {
+    /// The account of the credentials.
+    Caller,
+    /// These account IDs (`--accounts`), sorted, without repeats.
+    Listed(Vec<String>),
+    /// Every active account of the caller's organization (`--org`).
+    Organization,
+}
+
+/// One worker's share of the accounts: `index` of `count`, counted from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// Whether `account` falls to this shard. The share depends on the account ID alone,
+    /// so workers that list the organization at different moments still split it
+    /// without overlap, and an account added later does not move the others.
+    pub fn includes(&self, account: &str) -> bool {
+        let hash = account.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        hash % u64::from(self.count) == u64::from(self.index - 1)
+    }
 }
 
 /// `vpcwatch fix`, also reached as `vpcwatch check --fix`.

@@ -21,10 +21,30 @@ pub struct Inventory {
     pub trails: Read<Vec<Trail>>,
     /// Metric filters per log group ARN, for the log groups that trails deliver to.
     pub filters: BTreeMap<String, Read<Vec<MetricFilter>>>,
-    /// Metric alarms per region, for the regions of those log groups.
-    pub alarms: BTreeMap<String, Read<Vec<Alarm>>>,
+    /// Metric alarms per account and region, for the places of those log groups.
+    pub alarms: BTreeMap<Place, Read<Vec<Alarm>>>,
     /// Subscriptions per SNS topic ARN, for topics named by alarm actions.
     pub subscriptions: BTreeMap<String, Read<Vec<Subscription>>>,
+}
+
+/// An account and a region: where a log group's metrics and their alarms live.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place {
+    pub account_id: String,
+    pub region: String,
+}
+
+impl Place {
+    pub fn new(account_id: impl Into<String>, region: impl Into<String>) -> Place {
+        Place { account_id: account_id.into(), region: region.into() }
+    }
+}
+
+/// What one account's audit read: one inventory per audited region.
+#[derive(Debug, Clone)]
+pub struct AccountInventory {
+    pub account_id: String,
+    pub regions: Vec<Inventory>,
 }
 
 /// A CloudTrail trail.
@@ -93,6 +113,13 @@ impl LogGroupRef {
                 name: name.to_string(),
             }
         })
+    }
+}
+
+impl LogGroupRef {
+    /// Where the log group's metrics, and so the alarms on them, live.
+    pub fn place(&self) -> Place {
+        Place::new(&self.account_id, &self.region)
     }
 }
 

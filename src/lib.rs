@@ -28,8 +28,12 @@ pub mod fix;
 pub mod inventory;
 pub mod logging;
 pub mod pattern;
+#[cfg(feature = "aws")]
+pub mod progress;
 pub mod records;
 pub mod report;
+#[cfg(feature = "aws")]
+pub mod scan;
 pub mod term;
 
 #[cfg(feature = "aws")]

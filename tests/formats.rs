@@ -11,14 +11,20 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
 use support::Emulator;
-use vpcwatch::chain::{Findings, Links, NameFinding, Status, Verdict};
+use vpcwatch::chain::{AccountFindings, Audit, Findings, Links, NameFinding, Status, Verdict};
 use vpcwatch::config::ReportFormat;
 use vpcwatch::events::EventSet;
 use vpcwatch::inventory::{ErrorKind, ReadError};
 use vpcwatch::term::Style;
 
-const FORMATS: [(&str, &str); 5] =
-    [("text", "txt"), ("json", "json"), ("sarif", "sarif"), ("junit", "xml"), ("markdown", "md")];
+const FORMATS: [(&str, &str); 6] = [
+    ("text", "txt"),
+    ("json", "json"),
+    ("jsonl", "jsonl"),
+    ("sarif", "sarif"),
+    ("junit", "xml"),
+    ("markdown", "md"),
+];
 
 /// A fresh directory for one test's report files.
 fn scratch() -> PathBuf {
@@ -80,8 +86,13 @@ fn reports(scenario: &str, expected_code: i32) -> Vec<(&'static str, PathBuf)> {
         assert_eq!(code, expected_code, "{scenario} {format}:\n{}", read(&path));
         paths.push((format, path));
     }
-    validate("json", &paths[1].1);
-    validate("sarif", &paths[2].1);
+    validate("json", path_of(&paths, "json"));
+    validate("jsonl", path_of(&paths, "jsonl"));
+    validate("sarif", path_of(&paths, "sarif"));
+    let whole = json(path_of(&paths, "json"));
+    let line: Value =
+        serde_json::from_str(read(path_of(&paths, "jsonl")).trim_end()).expect("one JSON line");
+    assert_eq!(line, whole["accounts"][0], "{scenario}: the line is the account's object");
     paths
 }
 
@@ -197,7 +208,9 @@ fn an_erroring_account_is_an_error_in_every_format() {
     let dir = scratch();
     let render = |format: ReportFormat, name: &str| {
         let mut out = Vec::new();
-        vpcwatch::report::write(&mut out, &findings, &events, format, Style::plain()).unwrap();
+        let account = AccountFindings::judged(findings.account_id.clone(), vec![findings.clone()]);
+        let audit = Audit::new(events.name.clone(), vec![account]);
+        vpcwatch::report::write(&mut out, &audit, &events, format, Style::plain()).unwrap();
         let path = dir.join(name);
         std::fs::write(&path, out).unwrap();
         path
@@ -206,7 +219,8 @@ fn an_erroring_account_is_an_error_in_every_format() {
     let report = render(ReportFormat::Json, "report.json");
     validate("json", &report);
     assert_eq!(json(&report)["verdict"], "error");
-    assert_eq!(json(&report)["errors"][0]["kind"], "access_denied");
+    let region = &json(&report)["accounts"][0]["regions"][0];
+    assert_eq!(region["errors"][0]["kind"], "access_denied");
 
     let sarif = render(ReportFormat::Sarif, "report.sarif");
     validate("sarif", &sarif);

@@ -4,7 +4,12 @@
 //! not, which link of the closest chain is broken. No AWS call, no printing.
 
 mod alarm;
+mod audit;
+mod shared;
 mod trail;
+
+pub use audit::{combine, AccountFindings, Audit};
+pub use shared::share_trails;
 
 use std::collections::HashMap;
 
@@ -303,7 +308,10 @@ impl<'a> Context<'a> {
 
     fn through_trail(&self, trail: &Trail, name: &str) -> Vec<Attempt> {
         let links = Links { trail: Some(trail.name.clone()), ..Links::default() };
-        let checked = trail::check(trail, name, &self.inventory.account_id, &self.inventory.region);
+        let readable = trail.log_group.as_ref().is_some_and(|g| {
+            g.account_id == self.inventory.account_id || self.inventory.filters.contains_key(&g.arn)
+        });
+        let checked = trail::check_readable(trail, name, &self.inventory.region, readable);
         let (Ok(()), Some(group)) = (checked.clone(), trail.log_group.as_ref()) else {
             return vec![Attempt { stage: Stage::Trail, outcome: checked, links }];
         };
@@ -366,7 +374,7 @@ impl<'a> Context<'a> {
             Ok(found) => found,
             Err(why) => return broken(Stage::Metric, why, links),
         };
-        let alarms = match self.inventory.alarms.get(&group.region) {
+        let alarms = match self.inventory.alarms.get(&group.place()) {
             Some(Ok(alarms)) => alarms,
             Some(Err(err)) => {
                 return broken(Stage::Metric, Broken::uncertain(err.to_string()), links)

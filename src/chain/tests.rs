@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::fixtures::{self, TOPIC};
 use super::*;
-use crate::inventory::{ErrorKind, MetricFilter, MetricId, Subscription, TrailStatus};
+use crate::inventory::{ErrorKind, MetricFilter, MetricId, Place, Subscription, TrailStatus};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -51,7 +51,7 @@ fn sound() -> Inventory {
             GROUP.to_string(),
             Ok(vec![filter("VpcChanges", &compact(&names))]),
         )]),
-        alarms: BTreeMap::from([(REGION.to_string(), Ok(vec![fixtures::alarm()]))]),
+        alarms: BTreeMap::from([(Place::new(ACCOUNT, REGION), Ok(vec![fixtures::alarm()]))]),
         subscriptions: BTreeMap::from([(TOPIC.to_string(), Ok(vec![confirmed]))]),
     }
 }
@@ -153,7 +153,7 @@ fn a_metric_math_alarm_is_uncertain_not_a_pass() {
         name: "VpcEventCount".into(),
         dimensions: BTreeMap::new(),
     }];
-    inventory.alarms.insert(REGION.into(), Ok(vec![math]));
+    inventory.alarms.insert(Place::new(ACCOUNT, REGION), Ok(vec![math]));
     let findings = judge_default(&inventory);
     assert_eq!(findings.verdict, Verdict::Error);
     assert!(finding(&findings, "CreateVpc").reason.contains("metric math"));
@@ -201,7 +201,7 @@ fn the_closest_chain_names_the_furthest_broken_link() {
     let mut inventory = sound();
     let mut disabled = fixtures::alarm();
     disabled.actions_enabled = false;
-    inventory.alarms.insert(REGION.into(), Ok(vec![disabled]));
+    inventory.alarms.insert(Place::new(ACCOUNT, REGION), Ok(vec![disabled]));
     let findings = judge_default(&inventory);
     let create = finding(&findings, "CreateVpc");
     assert_eq!(create.reason, "alarm VpcChangesAlarm has its actions disabled");

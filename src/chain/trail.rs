@@ -7,12 +7,26 @@ use super::Broken;
 
 const EVENT_SOURCE: &str = "ec2.amazonaws.com";
 
-/// Checks every part of the trail link for one event name.
+/// Checks every part of the trail link for one event name, for an audit of
+/// `account_id`, which can read its own log groups only.
 pub(super) fn check(
     trail: &Trail,
     name: &str,
     account_id: &str,
     region: &str,
+) -> Result<(), Broken> {
+    let own = trail.log_group.as_ref().is_some_and(|g| g.account_id == account_id);
+    check_readable(trail, name, region, own)
+}
+
+/// Checks every part of the trail link for one event name; `readable` says whether the
+/// filters of the trail's log group were read (its own account's, or another audited
+/// account's).
+pub(super) fn check_readable(
+    trail: &Trail,
+    name: &str,
+    region: &str,
+    readable: bool,
 ) -> Result<(), Broken> {
     let group = trail.log_group.as_ref().ok_or_else(|| {
         Broken::fail(format!("trail {} does not deliver to CloudWatch Logs", trail.name))
@@ -23,7 +37,7 @@ pub(super) fn check(
             trail.name, trail.home_region
         )));
     }
-    if group.account_id != account_id {
+    if !readable {
         return Err(foreign_log_group(trail, &group.account_id));
     }
     delivering(trail)?;

@@ -4,6 +4,7 @@
 //! deliver to CloudWatch Logs, their status, their selectors and their log groups'
 //! filters at once. Two round trips on the critical path, plus pages.
 
+pub mod accounts;
 mod alarms;
 mod filters;
 pub mod regions;
@@ -13,10 +14,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Context as _;
 use aws_config::{Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use futures::future::join_all;
 
 use crate::aws::{self, CallCounter};
-use crate::inventory::{Alarm, Inventory, Read, Subscription, Trail};
+use crate::inventory::{AccountInventory, Alarm, Inventory, Place, Read, Subscription, Trail};
 
 /// The SDK configuration and a counter of the calls made with it.
 #[derive(Debug, Clone)]
@@ -68,6 +70,20 @@ impl Aws {
         aws_sdk_sns::Client::from_conf(conf.build())
     }
 
+    /// An Organizations client for `region`, from the one SDK configuration.
+    pub fn organizations(&self, region: &str) -> aws_sdk_organizations::Client {
+        let conf = aws_sdk_organizations::config::Builder::from(&self.config)
+            .region(Region::new(region.to_string()));
+        aws_sdk_organizations::Client::from_conf(conf.build())
+    }
+
+    /// The same settings and call counter, signing with other credentials: a session in
+    /// another account.
+    pub fn with_credentials(&self, credentials: SharedCredentialsProvider) -> Aws {
+        let config = self.config.to_builder().credentials_provider(credentials).build();
+        Aws { config, calls: self.calls.clone() }
+    }
+
     /// A STS client for `region`, from the one SDK configuration.
     pub fn sts(&self, region: &str) -> aws_sdk_sts::Client {
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
@@ -81,40 +97,97 @@ pub async fn subscriptions_of(aws: &Aws, topic: &str) -> Read<Vec<Subscription>>
     alarms::list(aws, topic).await
 }
 
-/// Reads everything the verdicts need for `region`. Fails only when nothing can be read
-/// at all (no credentials, endpoint unreachable); other failures are kept in the
-/// inventory as unreadable parts.
+/// Reads everything the verdicts need for one region of the caller's account. Fails
+/// only when nothing can be read at all (no credentials, endpoint unreachable); other
+/// failures are kept in the inventory as unreadable parts.
 pub async fn inventory(aws: &Aws, region: &str) -> anyhow::Result<Inventory> {
-    let (account, trails, home_alarms) = tokio::join!(
-        account_id(aws, region),
-        trails::describe(aws, region),
-        alarms_and_topics(aws, region.to_string()),
+    let mut account = account(aws, None, &[region.to_string()], region).await?;
+    account.regions.pop().context("the audit read no region")
+}
+
+/// Reads every region of `regions`. The alarms of `ahead` (the configured region, where
+/// trails usually deliver) are read at once, before the log groups are known.
+/// `account_id` is asked of STS when not known, at the same time as the first reads.
+///
+/// Round trip 1: the account, every region's trails, the alarms of `ahead` and then
+/// their topics' subscriptions. Round trip 2: each distinct trail's status and
+/// selectors, the filters of every log group, and the alarms of log-group regions not
+/// yet read.
+pub async fn account(
+    aws: &Aws,
+    account_id: Option<&str>,
+    regions: &[String],
+    ahead: &str,
+) -> anyhow::Result<AccountInventory> {
+    anyhow::ensure!(!regions.is_empty(), "no region to audit");
+    let first = ahead.to_string();
+    let (account, trails, first_alarms) = tokio::join!(
+        account_or_caller(aws, account_id, &first),
+        join_all(regions.iter().map(|r| trails::describe(aws, r))),
+        alarms_and_topics(aws, first.clone()),
     );
     let account_id = account?;
+    let per_region: Vec<(String, Read<Vec<Trail>>)> = regions.iter().cloned().zip(trails).collect();
 
-    let groups = log_groups(&trails, &account_id);
+    let distinct = distinct_trails(&per_region);
+    let groups = log_groups(&distinct, &account_id);
     let other_regions: BTreeSet<String> =
-        groups.iter().map(|g| g.region.clone()).filter(|r| r != region).collect();
-    let (trails, filters, other_alarms) = tokio::join!(
-        trail_details(aws, trails, &account_id),
+        groups.iter().map(|g| g.region.clone()).filter(|r| *r != first).collect();
+    let (detailed, filters, other_alarms) = tokio::join!(
+        trails::details(aws, distinct, &account_id),
         filters::for_log_groups(aws, &groups),
         join_all(other_regions.into_iter().map(|r| alarms_and_topics(aws, r))),
     );
 
     let mut alarms = BTreeMap::new();
     let mut subscriptions = BTreeMap::new();
-    for (alarm_region, read, subs) in std::iter::once(home_alarms).chain(other_alarms) {
-        alarms.insert(alarm_region, read);
+    for (region, read, subs) in std::iter::once(first_alarms).chain(other_alarms) {
+        alarms.insert(Place::new(&account_id, region), read);
         subscriptions.extend(subs);
     }
-    tracing::debug!(calls = aws.calls(), region, "inventory read");
-    Ok(Inventory { account_id, region: region.to_string(), trails, filters, alarms, subscriptions })
+    let detailed: BTreeMap<String, Trail> =
+        detailed.into_iter().map(|t| (t.arn.clone(), t)).collect();
+    let regions = per_region
+        .into_iter()
+        .map(|(region, trails)| Inventory {
+            account_id: account_id.clone(),
+            trails: trails.map(|list| with_details(list, &detailed)),
+            region,
+            filters: filters.clone(),
+            alarms: alarms.clone(),
+            subscriptions: subscriptions.clone(),
+        })
+        .collect();
+    tracing::debug!(calls = aws.calls(), account = %account_id, "account read");
+    Ok(AccountInventory { account_id, regions })
+}
+
+async fn account_or_caller(aws: &Aws, known: Option<&str>, region: &str) -> anyhow::Result<String> {
+    match known {
+        Some(id) => Ok(id.to_string()),
+        None => caller_account(aws, region).await,
+    }
+}
+
+/// Every trail seen from any region, once each (shadow copies share the home trail's
+/// ARN).
+fn distinct_trails(per_region: &[(String, Read<Vec<Trail>>)]) -> Vec<Trail> {
+    let mut seen = BTreeMap::new();
+    for trail in per_region.iter().filter_map(|(_, read)| read.as_ref().ok()).flatten() {
+        seen.entry(trail.arn.clone()).or_insert_with(|| trail.clone());
+    }
+    seen.into_values().collect()
+}
+
+/// A region's trails, each replaced by its copy with status and selectors.
+fn with_details(trails: Vec<Trail>, detailed: &BTreeMap<String, Trail>) -> Vec<Trail> {
+    trails.into_iter().map(|t| detailed.get(&t.arn).cloned().unwrap_or(t)).collect()
 }
 
 /// The caller's account, which decides whose log groups can be read from here. Its
 /// failure (no credentials, endpoint down) ends the audit with a message that says
 /// what to do.
-async fn account_id(aws: &Aws, region: &str) -> anyhow::Result<String> {
+pub async fn caller_account(aws: &Aws, region: &str) -> anyhow::Result<String> {
     aws.record("sts:GetCallerIdentity", region);
     let reply = aws.sts(region).get_caller_identity().send().await;
     let identity = reply.map_err(|err| {
@@ -127,16 +200,8 @@ async fn account_id(aws: &Aws, region: &str) -> anyhow::Result<String> {
     identity.account().map(str::to_string).context("sts:GetCallerIdentity returned no account")
 }
 
-async fn trail_details(aws: &Aws, trails: Read<Vec<Trail>>, account_id: &str) -> Read<Vec<Trail>> {
-    match trails {
-        Ok(list) => Ok(trails::details(aws, list, account_id).await),
-        Err(err) => Err(err),
-    }
-}
-
 /// The distinct log groups trails deliver to and that this account can read.
-fn log_groups(trails: &Read<Vec<Trail>>, account_id: &str) -> Vec<crate::inventory::LogGroupRef> {
-    let trails = trails.as_deref().unwrap_or_default();
+fn log_groups(trails: &[Trail], account_id: &str) -> Vec<crate::inventory::LogGroupRef> {
     let groups: BTreeSet<_> = trails
         .iter()
         .filter_map(|t| t.log_group.clone())

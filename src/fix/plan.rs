@@ -248,7 +248,7 @@ pub fn plan(
         None => &[],
     };
     plan_filters(&mut plan, filters, &target.names, &inventory.account_id)?;
-    let alarms = match inventory.alarms.get(&group.region) {
+    let alarms = match inventory.alarms.get(&group.place()) {
         Some(Ok(alarms)) => alarms.as_slice(),
         Some(Err(err)) => return Err(Refusal(format!("cannot plan: {err}"))),
         None => &[],

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::*;
 use crate::events::EventSet;
 use crate::fix::{filter_name, FILTER_BASE};
-use crate::inventory::{MetricTransformation, Trail};
+use crate::inventory::{MetricTransformation, Place, Trail};
 
 const ACCOUNT: &str = "123456789012";
 const REGION: &str = "us-east-1";
@@ -31,7 +31,7 @@ fn inventory(filters: Vec<MetricFilter>, alarms: Vec<Alarm>) -> Inventory {
         region: REGION.into(),
         trails: Ok(vec![trail("management-events", true)]),
         filters: BTreeMap::from([(GROUP_ARN.to_string(), Ok(filters))]),
-        alarms: BTreeMap::from([(REGION.to_string(), Ok(alarms))]),
+        alarms: BTreeMap::from([(Place::new(ACCOUNT, REGION), Ok(alarms))]),
         subscriptions: BTreeMap::new(),
     }
 }

@@ -1,18 +1,44 @@
-//! The JSON report of `check`: one object, stable field names, strings kept exact.
+//! The JSON reports of `check`: one object for the whole run (`--format json`), or one
+//! object per account, a line each (`--format jsonl`). An account's object is the same
+//! in both; stable field names, strings kept exact.
 
 use std::io::Write;
 
 use serde::Serialize;
 
-use crate::chain::{Findings, NameFinding, Status, TrailFinding, Verdict};
+use crate::chain::{AccountFindings, Audit, Findings, NameFinding, Status, TrailFinding, Verdict};
 use crate::inventory::ReadError;
 
 #[derive(Serialize)]
 struct Report<'a> {
     verdict: Verdict,
-    account_id: &'a str,
-    region: &'a str,
     events: &'a str,
+    summary: AccountsSummary,
+    accounts: Vec<Account<'a>>,
+}
+
+#[derive(Serialize)]
+struct AccountsSummary {
+    accounts: usize,
+    pass: usize,
+    fail: usize,
+    error: usize,
+}
+
+#[derive(Serialize)]
+struct Account<'a> {
+    account_id: &'a str,
+    verdict: Verdict,
+    events: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    regions: Vec<Region<'a>>,
+}
+
+#[derive(Serialize)]
+struct Region<'a> {
+    region: &'a str,
+    verdict: Verdict,
     summary: Summary,
     trails: &'a [TrailFinding],
     names: &'a [NameFinding],
@@ -34,13 +60,46 @@ struct ErrorEntry<'a> {
     message: String,
 }
 
-/// Writes the findings as one JSON object and a newline.
-pub(super) fn write(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
+/// Writes the whole run as one JSON object and a newline.
+pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
     let report = Report {
-        verdict: findings.verdict,
-        account_id: &findings.account_id,
+        verdict: audit.verdict,
+        events: &audit.events,
+        summary: AccountsSummary {
+            accounts: audit.accounts.len(),
+            pass: audit.accounts_with(Verdict::Pass),
+            fail: audit.accounts_with(Verdict::Fail),
+            error: audit.accounts_with(Verdict::Error),
+        },
+        accounts: audit.accounts.iter().map(|a| account(a, &audit.events)).collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &report)?;
+    writeln!(out)
+}
+
+/// Writes one compact JSON object per account, each on its own line.
+pub(super) fn write_lines(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
+    for found in &audit.accounts {
+        serde_json::to_writer(&mut *out, &account(found, &audit.events))?;
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+fn account<'a>(found: &'a AccountFindings, events: &'a str) -> Account<'a> {
+    Account {
+        account_id: &found.account_id,
+        verdict: found.verdict,
+        events,
+        error: found.error.as_deref(),
+        regions: found.regions.iter().map(region).collect(),
+    }
+}
+
+fn region(findings: &Findings) -> Region<'_> {
+    Region {
         region: &findings.region,
-        events: &findings.events,
+        verdict: findings.verdict,
         summary: Summary {
             total: findings.total(),
             covered: findings.count(Status::Covered),
@@ -54,7 +113,53 @@ pub(super) fn write(out: &mut dyn Write, findings: &Findings) -> std::io::Result
             .iter()
             .map(|e| ErrorEntry { error: e, message: e.to_string() })
             .collect(),
-    };
-    serde_json::to_writer_pretty(&mut *out, &report)?;
-    writeln!(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    fn audit() -> Audit {
+        let (passing, _) = fixtures::passing();
+        let (failing, _) = fixtures::failing();
+        let failing = Findings { region: "eu-west-1".into(), ..failing };
+        Audit::new(
+            "default".into(),
+            vec![
+                AccountFindings::judged("123456789012".into(), vec![passing, failing]),
+                AccountFindings::failed("210987654321".into(), "role denied".into()),
+            ],
+        )
+    }
+
+    #[test]
+    fn the_document_nests_regions_in_accounts_under_one_verdict() {
+        let mut out = Vec::new();
+        write(&mut out, &audit()).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(doc["verdict"], "fail");
+        assert_eq!(doc["summary"]["accounts"], 2);
+        assert_eq!(doc["summary"]["error"], 1);
+        assert_eq!(doc["accounts"][0]["account_id"], "123456789012");
+        assert_eq!(doc["accounts"][0]["regions"][1]["region"], "eu-west-1");
+        assert_eq!(doc["accounts"][0]["regions"][1]["summary"]["not_covered"], 1);
+        assert_eq!(doc["accounts"][1]["error"], "role denied");
+        assert!(doc["accounts"][0].get("error").is_none());
+    }
+
+    #[test]
+    fn json_lines_hold_one_account_each_equal_to_the_documents() {
+        let (mut lines, mut whole) = (Vec::new(), Vec::new());
+        write_lines(&mut lines, &audit()).unwrap();
+        write(&mut whole, &audit()).unwrap();
+        let whole: serde_json::Value = serde_json::from_slice(&whole).unwrap();
+        let text = String::from_utf8(lines).unwrap();
+        let parsed: Vec<serde_json::Value> =
+            text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(parsed[0], whole["accounts"][0]);
+        assert_eq!(parsed[1]["verdict"], "error");
+    }
 }

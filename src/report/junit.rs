@@ -8,19 +8,37 @@
 
 use std::io::Write;
 
-use crate::chain::{Findings, NameFinding, Status};
+use crate::chain::{Audit, Findings, NameFinding, Status};
 
-/// Writes the findings as one `<testsuites>` document.
-pub(super) fn write(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
-    let total = findings.names.len();
-    let cases = |status| findings.names.iter().filter(|n| n.status == status).count();
-    let (failures, errors) = (cases(Status::NotCovered), cases(Status::Uncertain));
-    let suite = format!("{}/{}", findings.account_id, findings.region);
+/// Writes the run as one `<testsuites>` document: a suite per account and region, and
+/// one per account that could not be audited, holding a single errored case.
+pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
+    let cases = |status| audit.targets().flat_map(|f| &f.names).filter(move |n| n.status == status);
+    let failed = audit.accounts.iter().filter(|a| a.error.is_some()).count();
+    let total = audit.targets().map(|f| f.names.len()).sum::<usize>() + failed;
+    let failures = cases(Status::NotCovered).count();
+    let errors = cases(Status::Uncertain).count() + failed;
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
         r#"<testsuites name="vpcwatch check" tests="{total}" failures="{failures}" errors="{errors}" skipped="0">"#
     )?;
+    for account in &audit.accounts {
+        if let Some(error) = &account.error {
+            write_failed_account(out, &account.account_id, error)?;
+        }
+        for findings in &account.regions {
+            write_suite(out, findings)?;
+        }
+    }
+    writeln!(out, "</testsuites>")
+}
+
+fn write_suite(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
+    let total = findings.names.len();
+    let cases = |status| findings.names.iter().filter(|n| n.status == status).count();
+    let (failures, errors) = (cases(Status::NotCovered), cases(Status::Uncertain));
+    let suite = format!("{}/{}", findings.account_id, findings.region);
     writeln!(
         out,
         r#"  <testsuite name="{}" tests="{total}" failures="{failures}" errors="{errors}" skipped="0">"#,
@@ -31,8 +49,19 @@ pub(super) fn write(out: &mut dyn Write, findings: &Findings) -> std::io::Result
         write_case(out, name)?;
     }
     write_read_errors(out, findings)?;
-    writeln!(out, "  </testsuite>")?;
-    writeln!(out, "</testsuites>")
+    writeln!(out, "  </testsuite>")
+}
+
+fn write_failed_account(out: &mut dyn Write, account: &str, error: &str) -> std::io::Result<()> {
+    let (account, error) = (escape(account), escape(error));
+    writeln!(
+        out,
+        r#"  <testsuite name="{account}" tests="1" failures="0" errors="1" skipped="0">"#
+    )?;
+    writeln!(out, r#"    <testcase name="audit" classname="{account}">"#)?;
+    writeln!(out, r#"      <error message="{error}" type="not_audited">{error}</error>"#)?;
+    writeln!(out, "    </testcase>")?;
+    writeln!(out, "  </testsuite>")
 }
 
 fn write_properties(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
@@ -111,13 +140,38 @@ fn is_forbidden_in_xml(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::chain::AccountFindings;
     use crate::report::fixtures;
 
     fn junit(fixture: fn() -> (Findings, crate::events::EventSet)) -> String {
         let (findings, _) = fixture();
+        let account = AccountFindings::judged(findings.account_id.clone(), vec![findings]);
         let mut out = Vec::new();
-        write(&mut out, &findings).unwrap();
+        write(&mut out, &Audit::new("default".into(), vec![account])).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn an_account_not_audited_is_a_suite_with_one_error() {
+        let (findings, _) = fixtures::passing();
+        let audit = Audit::new(
+            "default".into(),
+            vec![
+                AccountFindings::judged("123456789012".into(), vec![findings]),
+                AccountFindings::failed("210987654321".into(), "role <denied>".into()),
+            ],
+        );
+        let mut out = Vec::new();
+        write(&mut out, &audit).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert!(
+            xml.contains(r#"<testsuites name="vpcwatch check" tests="31" failures="0" errors="1""#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(r#"<error message="role &lt;denied&gt;" type="not_audited">"#),
+            "{xml}"
+        );
     }
 
     #[test]

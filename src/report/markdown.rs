@@ -5,8 +5,8 @@
 
 use std::io::Write;
 
-use super::{tally, REMEDIATION};
-use crate::chain::{Findings, Status, Verdict};
+use super::{by_reason, covering_trails, tally, REMEDIATION};
+use crate::chain::{Audit, Findings, Status, Verdict};
 use crate::events::EventSet;
 use crate::term;
 
@@ -40,6 +40,74 @@ pub(super) fn write(
         writeln!(out, "**To fix:** {REMEDIATION}")?;
     }
     Ok(())
+}
+
+/// Writes the summary of a run over several accounts or regions: a table of every
+/// account and region, then the open names of each that did not pass.
+pub(super) fn write_many(
+    out: &mut dyn Write,
+    audit: &Audit,
+    events: &EventSet,
+) -> std::io::Result<()> {
+    writeln!(out, "## vpcwatch check: {}", verdict_word(audit.verdict))?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "**{} of {} account(s) pass, {} fail, {} undecided**. Events {}.",
+        audit.accounts_with(Verdict::Pass),
+        audit.accounts.len(),
+        audit.accounts_with(Verdict::Fail),
+        audit.accounts_with(Verdict::Error),
+        escape(&events.name)
+    )?;
+    writeln!(out)?;
+    writeln!(out, "| account | region | verdict | covered | of | trails |")?;
+    writeln!(out, "|---|---|---|---:|---:|---|")?;
+    for account in &audit.accounts {
+        if let Some(error) = &account.error {
+            let id = escape(&account.account_id);
+            writeln!(out, "| {id} | - | error | - | - | not audited: {} |", escape(error))?;
+        }
+        for findings in &account.regions {
+            let trails: Vec<String> = covering_trails(findings).iter().map(|t| escape(t)).collect();
+            writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                escape(&findings.account_id),
+                escape(&findings.region),
+                verdict_word(findings.verdict).to_lowercase(),
+                findings.count(Status::Covered),
+                findings.total(),
+                if trails.is_empty() { "-".to_string() } else { trails.join(", ") }
+            )?;
+        }
+    }
+    for findings in audit.targets().filter(|f| f.verdict != Verdict::Pass) {
+        writeln!(out)?;
+        writeln!(out, "### {} {}", escape(&findings.account_id), escape(&findings.region))?;
+        writeln!(out)?;
+        for (status, reason, names) in by_reason(findings) {
+            let what = if status == Status::NotCovered { "not covered" } else { "undecided" };
+            let names: Vec<String> = names.iter().map(|n| format!("**{}**", escape(n))).collect();
+            writeln!(out, "- {what}: {}: {}", names.join(", "), escape(reason))?;
+        }
+        for error in &findings.errors {
+            writeln!(out, "- could not read: {}", escape(&error.to_string()))?;
+        }
+    }
+    if audit.verdict != Verdict::Pass {
+        writeln!(out)?;
+        writeln!(out, "**To fix:** {REMEDIATION}")?;
+    }
+    Ok(())
+}
+
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "PASS",
+        Verdict::Fail => "FAIL",
+        Verdict::Error => "ERROR",
+    }
 }
 
 fn verdict_line(findings: &Findings) -> String {

@@ -11,7 +11,7 @@ mod text;
 
 use std::io::Write;
 
-use crate::chain::{Findings, Status};
+use crate::chain::{Audit, Findings, Status};
 use crate::config::ReportFormat;
 use crate::events::{EventSet, Group};
 use crate::term::Style;
@@ -19,21 +19,54 @@ use crate::term::Style;
 pub use text::wrap;
 
 /// Writes the report in the chosen format. `events` is the set the findings were judged
-/// against: its groups become the rules of SARIF and the rows of Markdown.
+/// against: its groups become the rules of SARIF and the rows of Markdown. A run of one
+/// account and region gets the detailed text and Markdown reports; a wider run gets a
+/// table of every account and region, then the details of those that did not pass.
 pub fn write(
     out: &mut dyn Write,
-    findings: &Findings,
+    audit: &Audit,
     events: &EventSet,
     format: ReportFormat,
     style: Style,
 ) -> std::io::Result<()> {
-    match format {
-        ReportFormat::Text => text::write(out, findings, style),
-        ReportFormat::Json => json::write(out, findings),
-        ReportFormat::Sarif => sarif::write(out, findings, events),
-        ReportFormat::Junit => junit::write(out, findings),
-        ReportFormat::Markdown => markdown::write(out, findings, events),
+    match (format, audit.single()) {
+        (ReportFormat::Text, Some(findings)) => text::write(out, findings, style),
+        (ReportFormat::Text, None) => text::write_many(out, audit, style),
+        (ReportFormat::Markdown, Some(findings)) => markdown::write(out, findings, events),
+        (ReportFormat::Markdown, None) => markdown::write_many(out, audit, events),
+        (ReportFormat::Json, _) => json::write(out, audit),
+        (ReportFormat::Jsonl, _) => json::write_lines(out, audit),
+        (ReportFormat::Sarif, _) => sarif::write(out, audit, events),
+        (ReportFormat::Junit, _) => junit::write(out, audit),
     }
+}
+
+/// The trails that cover at least one name of a region, once each, in order: which
+/// trail covers which region.
+fn covering_trails(findings: &Findings) -> Vec<&str> {
+    let mut trails: Vec<&str> = Vec::new();
+    let covered = findings.names.iter().filter(|n| n.status == Status::Covered);
+    for trail in covered.filter_map(|n| n.chain.trail.as_deref()) {
+        if !trails.contains(&trail) {
+            trails.push(trail);
+        }
+    }
+    trails
+}
+
+/// The names of a region that are not covered, grouped by status and reason, in report
+/// order: one line per distinct reason keeps a report of many accounts short.
+fn by_reason(findings: &Findings) -> Vec<(Status, &str, Vec<&str>)> {
+    let mut groups: Vec<(Status, &str, Vec<&str>)> = Vec::new();
+    let open = findings.names.iter().filter(|n| n.status != Status::Covered);
+    for name in open {
+        match groups.iter_mut().find(|(s, r, _)| *s == name.status && *r == name.reason) {
+            Some((_, _, names)) if !names.contains(&name.name.as_str()) => names.push(&name.name),
+            Some(_) => {}
+            None => groups.push((name.status, &name.reason, vec![&name.name])),
+        }
+    }
+    groups
 }
 
 /// How the names of one group fared.
@@ -44,6 +77,13 @@ struct GroupTally<'a> {
     covered: usize,
     not_covered: usize,
     uncertain: usize,
+}
+
+impl<'a> GroupTally<'a> {
+    /// A group of which nothing was judged.
+    fn empty(group: &'a Group) -> GroupTally<'a> {
+        GroupTally { group, total: 0, covered: 0, not_covered: 0, uncertain: 0 }
+    }
 }
 
 /// One tally per group of `events`, in set order. Findings name their group by title.

@@ -16,7 +16,7 @@ use std::io::Write;
 use serde_json::{json, Value};
 
 use super::{tally, GroupTally, REMEDIATION};
-use crate::chain::{Findings, NameFinding, Status};
+use crate::chain::{Audit, Findings, NameFinding, Status};
 use crate::events::{EventSet, Group};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -28,45 +28,72 @@ const FINGERPRINT_KEY: &str = "vpcwatchFinding/v1";
 /// network change is an open door nobody hears about.
 const SECURITY_SEVERITY: &str = "7.5";
 
-/// Writes the findings as one SARIF log with one run.
-pub(super) fn write(
-    out: &mut dyn Write,
-    findings: &Findings,
-    events: &EventSet,
-) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &log(findings, events))?;
+/// Writes the run as one SARIF log: one SARIF run per account and region, each its own
+/// code-scanning category, and one per account that could not be audited.
+pub(super) fn write(out: &mut dyn Write, audit: &Audit, events: &EventSet) -> std::io::Result<()> {
+    let mut runs: Vec<Value> = Vec::new();
+    for account in &audit.accounts {
+        if let Some(error) = &account.error {
+            runs.push(failed_run(&account.account_id, error, events));
+        }
+        runs.extend(account.regions.iter().map(|findings| run(findings, events)));
+    }
+    serde_json::to_writer_pretty(&mut *out, &log(runs))?;
     writeln!(out)
 }
 
-fn log(findings: &Findings, events: &EventSet) -> Value {
+fn log(runs: Vec<Value>) -> Value {
+    json!({"$schema": SCHEMA, "version": "2.1.0", "runs": runs})
+}
+
+fn driver(events: &EventSet, tallies: &[GroupTally]) -> Value {
+    let rules: Vec<Value> = if tallies.is_empty() {
+        events.groups.iter().map(|group| rule(&GroupTally::empty(group))).collect()
+    } else {
+        tallies.iter().map(rule).collect()
+    };
+    json!({"driver": {
+        "name": "vpcwatch",
+        "version": env!("CARGO_PKG_VERSION"),
+        "semanticVersion": env!("CARGO_PKG_VERSION"),
+        "rules": rules,
+    }})
+}
+
+fn run(findings: &Findings, events: &EventSet) -> Value {
     let tallies = tally(findings, events);
     let results: Vec<Value> =
         findings.names.iter().filter_map(|name| result(findings, events, name)).collect();
     json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "vpcwatch",
-                "version": env!("CARGO_PKG_VERSION"),
-                "semanticVersion": env!("CARGO_PKG_VERSION"),
-                "rules": tallies.iter().map(rule).collect::<Vec<_>>(),
-            }},
-            // GitHub keeps one analysis per category: one per account and region, so
-            // audits of several accounts uploaded from one repository do not replace
-            // each other.
-            "automationDetails": {
-                "id": format!("vpcwatch/{}/{}/", findings.account_id, findings.region),
-            },
-            "invocations": [invocation(findings)],
-            "results": results,
-            "properties": {
-                "verdict": findings.verdict,
-                "accountId": findings.account_id,
-                "region": findings.region,
-                "events": findings.events,
-            },
+        "tool": driver(events, &tallies),
+        // GitHub keeps one analysis per category: one per account and region, so
+        // audits of several accounts uploaded from one repository do not replace
+        // each other.
+        "automationDetails": {
+            "id": format!("vpcwatch/{}/{}/", findings.account_id, findings.region),
+        },
+        "invocations": [invocation(findings)],
+        "results": results,
+        "properties": {
+            "verdict": findings.verdict,
+            "accountId": findings.account_id,
+            "region": findings.region,
+            "events": findings.events,
+        },
+    })
+}
+
+/// An account that could not be audited: no result, an execution that did not succeed.
+fn failed_run(account: &str, error: &str, events: &EventSet) -> Value {
+    json!({
+        "tool": driver(events, &[]),
+        "automationDetails": {"id": format!("vpcwatch/{account}/")},
+        "invocations": [{
+            "executionSuccessful": false,
+            "toolExecutionNotifications": [{"level": "error", "message": {"text": error}}],
         }],
+        "results": [],
+        "properties": {"verdict": "error", "accountId": account, "events": events.name},
     })
 }
 
@@ -208,7 +235,27 @@ mod tests {
 
     fn sarif(fixture: fn() -> (Findings, EventSet)) -> Value {
         let (findings, events) = fixture();
-        log(&findings, &events)
+        log(vec![run(&findings, &events)])
+    }
+
+    #[test]
+    fn an_account_not_audited_is_a_run_that_did_not_succeed() {
+        let (findings, events) = fixtures::passing();
+        let audit = Audit::new(
+            "default".into(),
+            vec![
+                crate::chain::AccountFindings::judged("123456789012".into(), vec![findings]),
+                crate::chain::AccountFindings::failed("210987654321".into(), "denied".into()),
+            ],
+        );
+        let mut out = Vec::new();
+        write(&mut out, &audit, &events).unwrap();
+        let log: Value = serde_json::from_slice(&out).unwrap();
+        let runs = log["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[1]["automationDetails"]["id"], "vpcwatch/210987654321/");
+        assert_eq!(runs[1]["invocations"][0]["executionSuccessful"], false);
+        assert_eq!(runs[1]["tool"]["driver"]["rules"].as_array().unwrap().len(), 8);
     }
 
     #[test]

@@ -1,9 +1,13 @@
-//! The text report of `check`, for an 80-column terminal: the trails, then each watched
-//! name under its group with its chain or its first broken link, then one verdict line.
+//! The text report of `check`, for an 80-column terminal. One account and region: the
+//! trails, then each watched name under its group with its chain or its first broken
+//! link, then one verdict line. Several: a table of every account and region with the
+//! trails that cover it, then, for each one that did not pass, its names grouped by
+//! reason, then one verdict line for the run.
 
 use std::io::Write;
 
-use crate::chain::{Findings, NameFinding, Status, TrailFinding, Verdict};
+use super::{by_reason, covering_trails};
+use crate::chain::{AccountFindings, Audit, Findings, NameFinding, Status, TrailFinding, Verdict};
 use crate::term::{escape, Style};
 
 /// Width of the status column and the name column.
@@ -26,6 +30,111 @@ pub(super) fn write(out: &mut dyn Write, findings: &Findings, style: Style) -> s
     write_errors(out, findings)?;
     writeln!(out)?;
     writeln!(out, "{}", verdict_line(findings, style))
+}
+
+/// The report of a run over several accounts or regions.
+pub(super) fn write_many(out: &mut dyn Write, audit: &Audit, style: Style) -> std::io::Result<()> {
+    let regions = audit.targets().count();
+    writeln!(
+        out,
+        "{} {} account(s), {regions} account-region(s), events {}",
+        style.strong("vpcwatch check:"),
+        audit.accounts.len(),
+        audit.events
+    )?;
+    writeln!(out)?;
+    writeln!(out, "{}", style.strong("ACCOUNT       REGION          VERDICT COVERED  TRAILS"))?;
+    for account in &audit.accounts {
+        write_account_rows(out, account, style)?;
+    }
+    for account in audit.accounts.iter().filter(|a| a.verdict != Verdict::Pass) {
+        write_account_details(out, account, style)?;
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", run_verdict_line(audit, style))
+}
+
+fn write_account_rows(
+    out: &mut dyn Write,
+    account: &AccountFindings,
+    style: Style,
+) -> std::io::Result<()> {
+    if account.error.is_some() {
+        let label = style.unsure(&format!("{:<STATUS_WIDTH$}", "ERROR"));
+        return writeln!(out, "{:<13} {:<15} {label}not audited", account.account_id, "-");
+    }
+    for findings in &account.regions {
+        let label = verdict_label(findings.verdict, style);
+        let covered = format!("{}/{}", findings.count(Status::Covered), findings.total());
+        let trails = covering_trails(findings);
+        let trails = if trails.is_empty() { "-".to_string() } else { escape(&trails.join(", ")) };
+        writeln!(
+            out,
+            "{:<13} {:<15} {label}{covered:<9}{trails}",
+            findings.account_id, findings.region
+        )?;
+    }
+    Ok(())
+}
+
+fn verdict_label(verdict: Verdict, style: Style) -> String {
+    match verdict {
+        Verdict::Pass => style.good(&format!("{:<STATUS_WIDTH$}", "pass")),
+        Verdict::Fail => style.bad(&format!("{:<STATUS_WIDTH$}", "FAIL")),
+        Verdict::Error => style.unsure(&format!("{:<STATUS_WIDTH$}", "ERROR")),
+    }
+}
+
+/// An account that did not pass: why it could not be audited, or each region that did
+/// not pass with its open names grouped by reason.
+fn write_account_details(
+    out: &mut dyn Write,
+    account: &AccountFindings,
+    style: Style,
+) -> std::io::Result<()> {
+    if let Some(error) = &account.error {
+        writeln!(out)?;
+        writeln!(out, "{}", style.strong(&format!("{}: not audited", account.account_id)))?;
+        return write_wrapped(out, "  ", &escape(error));
+    }
+    for findings in account.regions.iter().filter(|f| f.verdict != Verdict::Pass) {
+        writeln!(out)?;
+        let title = format!("{} {}: {}", findings.account_id, findings.region, {
+            verdict_line(findings, Style::plain())
+        });
+        writeln!(out, "{}", style.strong(&title))?;
+        for (status, reason, names) in by_reason(findings) {
+            let what = if status == Status::NotCovered { "not covered" } else { "undecided" };
+            let line = format!("{} {what}: {}: {}", names.len(), names.join(", "), reason);
+            write_wrapped(out, "  - ", &escape(&line))?;
+        }
+        for error in &findings.errors {
+            write_wrapped(out, "  - ", &escape(&format!("could not read: {error}")))?;
+        }
+    }
+    Ok(())
+}
+
+/// `text` wrapped to the line width, the first line after `lead`, the rest under it.
+fn write_wrapped(out: &mut dyn Write, lead: &str, text: &str) -> std::io::Result<()> {
+    for (i, line) in wrap(text, LINE_WIDTH - lead.len()).iter().enumerate() {
+        let lead = if i == 0 { lead.to_string() } else { " ".repeat(lead.len()) };
+        writeln!(out, "{lead}{line}")?;
+    }
+    Ok(())
+}
+
+fn run_verdict_line(audit: &Audit, style: Style) -> String {
+    let total = audit.accounts.len();
+    let pass = audit.accounts_with(Verdict::Pass);
+    let fail = audit.accounts_with(Verdict::Fail);
+    let error = audit.accounts_with(Verdict::Error);
+    let counts = format!("{pass} of {total} account(s) pass, {fail} fail, {error} undecided");
+    match audit.verdict {
+        Verdict::Pass => style.good(&format!("PASS: {counts}")),
+        Verdict::Fail => style.bad(&format!("FAIL: {counts}")),
+        Verdict::Error => style.unsure(&format!("ERROR: {counts}")),
+    }
 }
 
 fn write_trails(out: &mut dyn Write, trails: &[TrailFinding], style: Style) -> std::io::Result<()> {

@@ -78,6 +78,8 @@ class Chain:
     region: str = "us-east-1"
     trail: bool = True
     multi_region: bool = True
+    # An organization trail: it records every account of the organization.
+    organization: bool = False
     logs: bool = True
     logging: bool = True
     stop_logging: bool = False
@@ -165,6 +167,9 @@ SCENARIOS: dict[str, Chain] = {
         ]
     ),
     "single_region_trail": Chain(multi_region=False),
+    # Seeded in an organization's management account: an organization trail that records
+    # the members' calls in us-east-1 only.
+    "organization_trail_one_region": Chain(organization=True, multi_region=False),
     # Someone else's filter already carries the name `vpcwatch fix` would give its own.
     "fix_name_collision": Chain(
         alarm=False,
@@ -255,9 +260,14 @@ class Seeder:
                 }
             ],
         }
-        role = self._c("iam").create_role(
-            RoleName=LOGS_ROLE, AssumeRolePolicyDocument=json.dumps(trust)
-        )["Role"]
+        iam = self._c("iam")
+        try:
+            role = iam.create_role(
+                RoleName=LOGS_ROLE, AssumeRolePolicyDocument=json.dumps(trust)
+            )["Role"]
+        except iam.exceptions.EntityAlreadyExistsException:
+            # IAM is global: a chain seeded in a second region of the account shares it.
+            role = iam.get_role(RoleName=LOGS_ROLE)["Role"]
         self._created("iam-role", LOGS_ROLE, role["Arn"])
         return role["Arn"]
 
@@ -267,6 +277,7 @@ class Seeder:
             "Name": TRAIL_NAME,
             "S3BucketName": self.bucket(),
             "IsMultiRegionTrail": c.multi_region,
+            "IsOrganizationTrail": c.organization,
             "IncludeGlobalServiceEvents": True,
             "EnableLogFileValidation": True,
         }

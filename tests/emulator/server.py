@@ -17,6 +17,11 @@ Commands:
       what the emulator holds for that account, read back through the AWS APIs
   {"scenarios": true}            the scenario names
   {"reset": true}                wipes every account
+  {"organization": N}            an organization managed by 123456789012 with N new
+                                 member accounts; replies with their IDs
+  {"deny_role": ACCOUNT}         sts:AssumeRole into ACCOUNT's OrganizationAccountAccessRole
+                                 is refused from now on, as AWS refuses a role whose trust
+                                 policy does not name the caller (moto never refuses)
 
 Accounts: moto files a request under the account of its access key. Keys "testing" are
 unknown to moto and land in its default account 123456789012; keys from an
@@ -44,6 +49,8 @@ from moto.server import ThreadedMotoServer  # noqa: E402
 import scenarios  # noqa: E402
 
 DEFAULT_ACCOUNT = "123456789012"
+# Role ARNs whose sts:AssumeRole is refused (see guard_assume_role).
+DENIED_ROLES: set[str] = set()
 DEFAULT_KEYS = {"access_key_id": "testing", "secret_access_key": "testing", "session_token": None}
 # The role an organization's management account assumes into a member account.
 ACCOUNT_ROLE = "OrganizationAccountAccessRole"
@@ -139,6 +146,20 @@ class Emulator:
                 "session_token": None,
             }
         }
+
+    def organization(self, members: int) -> dict[str, Any]:
+        """The default account creates an organization and `members` accounts in it."""
+        org = self.client(DEFAULT_ACCOUNT, "organizations", "us-east-1")
+        org.create_organization(FeatureSet="ALL")
+        ids = []
+        for n in range(members):
+            status = org.create_account(AccountName=f"member-{n}", Email=f"m{n}@example.com")
+            ids.append(status["CreateAccountStatus"]["AccountId"])
+        return {"management": DEFAULT_ACCOUNT, "members": ids}
+
+    def deny_role(self, account: str) -> dict[str, Any]:
+        DENIED_ROLES.add(f"arn:aws:iam::{account}:role/{ACCOUNT_ROLE}")
+        return {}
 
     def enforce_auth(self) -> dict[str, Any]:
         """From now on moto checks every request against IAM (the seeding keys included)."""
@@ -236,6 +257,10 @@ class Emulator:
             return self.iam_user(cmd)
         if "enforce_auth" in cmd:
             return self.enforce_auth()
+        if "organization" in cmd:
+            return self.organization(int(cmd["organization"]))
+        if "deny_role" in cmd:
+            return self.deny_role(_account({"account": cmd["deny_role"]}))
         raise ValueError(f"unknown command {json.dumps(cmd)}")
 
 
@@ -250,6 +275,26 @@ def _in_region(chain: scenarios.Chain, region: str) -> scenarios.Chain:
     import dataclasses
 
     return dataclasses.replace(chain, region=region)
+
+
+def guard_assume_role() -> None:
+    """Refuse sts:AssumeRole into the roles of DENIED_ROLES with AWS's AccessDenied."""
+    from moto.sts.exceptions import STSClientError
+    from moto.sts.models import STSBackend
+
+    original = STSBackend.assume_role
+
+    def assume_role(self: STSBackend, **kwargs: Any) -> Any:
+        role = kwargs["role_arn"]
+        if role in DENIED_ROLES:
+            raise STSClientError(
+                "AccessDenied",
+                f"User: arn:aws:iam::{self.account_id}:root is not authorized to perform: "
+                f"sts:AssumeRole on resource: {role}",
+            )
+        return original(self, **kwargs)
+
+    STSBackend.assume_role = assume_role  # type: ignore[method-assign]
 
 
 def mark_pending(account: str, region: str, sub_arn: str) -> None:
@@ -291,6 +336,7 @@ def main() -> int:
     port = int(sys.argv[1])
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
+    guard_assume_role()
     server = Server(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     if server.bind_error is not None:

@@ -52,6 +52,7 @@ pub const SCENARIOS: &[&str] = &[
     "unreachable_threshold",
     "advanced_selectors_write",
     "single_region_trail",
+    "organization_trail_one_region",
     "fix_name_collision",
     "hostile_names",
     "invalid_pattern",

@@ -4,8 +4,32 @@ use serde_json::Value;
 
 use super::Emulator;
 
-/// Runs `vpcwatch check --format json` with `args`: the exit status and the report.
+/// Runs `vpcwatch check --format json` on one account and region with `args`: the exit
+/// status and the findings of that region, with the account's ID and event set beside
+/// them (see [`single_region`]).
 pub fn check_json(emulator: &Emulator, args: &[&str]) -> (i32, Value) {
+    let (code, report) = check_json_whole(emulator, args);
+    (code, single_region(&report))
+}
+
+/// The one region of a report of one account and region, with `account_id` and `events`
+/// copied in from its account. Panics unless the report holds exactly one of each, and
+/// unless the run's, the account's and the region's verdicts agree.
+pub fn single_region(report: &Value) -> Value {
+    let accounts = report["accounts"].as_array().expect("accounts array");
+    assert_eq!(accounts.len(), 1, "one account expected: {report}");
+    let regions = accounts[0]["regions"].as_array().expect("regions array");
+    assert_eq!(regions.len(), 1, "one region expected: {report}");
+    let mut region = regions[0].clone();
+    assert_eq!(region["verdict"], report["verdict"]);
+    assert_eq!(accounts[0]["verdict"], report["verdict"]);
+    region["account_id"] = accounts[0]["account_id"].clone();
+    region["events"] = accounts[0]["events"].clone();
+    region
+}
+
+/// Runs `vpcwatch check --format json` with `args`: the exit status and the whole report.
+pub fn check_json_whole(emulator: &Emulator, args: &[&str]) -> (i32, Value) {
     let output = emulator
         .vpcwatch()
         .args(["check", "--format", "json"])

@@ -2,6 +2,7 @@
 
     validate.py sarif FILE    SARIF 2.1.0 schema (tests/data/sarif-schema-2.1.0.json)
     validate.py json FILE     docs/schema/check-report.schema.json
+    validate.py jsonl FILE    each line against the schema's `account` definition
     validate.py junit FILE    parsed by junitparser; prints the counts it read as JSON
     validate.py commands FILE...  YAML files; prints every `vpcwatch ...` command line
     validate.py yaml FILE     a YAML file as JSON
@@ -21,10 +22,24 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def validate_schema(schema_path: pathlib.Path, document_path: str) -> None:
+    document = json.loads(pathlib.Path(document_path).read_text())
+    check(json.loads(schema_path.read_text()), document, "")
+    print(json.dumps({"valid": True}))
+
+
+def validate_lines(schema_path: pathlib.Path, document_path: str) -> None:
+    """Every line one object valid against the schema's `account` definition."""
+    schema = json.loads(schema_path.read_text())
+    account = {"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/account"}
+    lines = pathlib.Path(document_path).read_text().splitlines()
+    for number, line in enumerate(lines, 1):
+        check(account, json.loads(line), f"line {number}: ")
+    print(json.dumps({"valid": True, "lines": len(lines)}))
+
+
+def check(schema: dict, document, where: str) -> None:
     import jsonschema
 
-    schema = json.loads(schema_path.read_text())
-    document = json.loads(pathlib.Path(document_path).read_text())
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
     validator = validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
@@ -32,9 +47,8 @@ def validate_schema(schema_path: pathlib.Path, document_path: str) -> None:
     if errors:
         for error in errors:
             path = "/".join(str(p) for p in error.absolute_path)
-            print(f"{path}: {error.message}", file=sys.stderr)
+            print(f"{where}{path}: {error.message}", file=sys.stderr)
         sys.exit(1)
-    print(json.dumps({"valid": True}))
 
 
 def junit(path: str) -> None:
@@ -104,6 +118,8 @@ def main() -> None:
         validate_schema(ROOT / "tests/data/sarif-schema-2.1.0.json", args[0])
     elif kind == "json":
         validate_schema(ROOT / "docs/schema/check-report.schema.json", args[0])
+    elif kind == "jsonl":
+        validate_lines(ROOT / "docs/schema/check-report.schema.json", args[0])
     elif kind == "junit":
         junit(args[0])
     elif kind == "commands":

@@ -1,0 +1,205 @@
+//! Several regions and several accounts in one check, against the emulator: which trail
+//! covers which region, an organization whose members are sound, broken, denied and
+//! covered only by the organization trail, and shards that split the accounts.
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+use support::report::check_json_whole;
+use support::{Emulator, DEFAULT_ACCOUNT};
+
+/// The account object of `id` in a whole report.
+fn account<'a>(report: &'a Value, id: &str) -> &'a Value {
+    let accounts = report["accounts"].as_array().expect("accounts array");
+    accounts.iter().find(|a| a["account_id"] == id).unwrap_or_else(|| panic!("{id} in {report:#}"))
+}
+
+/// The region object `name` of an account object.
+fn region<'a>(account: &'a Value, name: &str) -> &'a Value {
+    let regions = account["regions"].as_array().expect("regions array");
+    regions.iter().find(|r| r["region"] == name).unwrap_or_else(|| panic!("{name} in {account:#}"))
+}
+
+/// The statuses of every name of a region, once each.
+fn statuses(region: &Value) -> BTreeSet<String> {
+    let names = region["names"].as_array().expect("names array");
+    names.iter().map(|n| n["status"].as_str().unwrap().to_string()).collect()
+}
+
+fn reasons(region: &Value) -> BTreeSet<String> {
+    let names = region["names"].as_array().expect("names array");
+    names.iter().map(|n| n["reason"].as_str().unwrap().to_string()).collect()
+}
+
+fn trails_of_chains(region: &Value) -> BTreeSet<String> {
+    let names = region["names"].as_array().expect("names array");
+    names.iter().filter_map(|n| n["chain"]["trail"].as_str()).map(str::to_string).collect()
+}
+
+#[test]
+fn a_multi_region_trail_homed_elsewhere_covers_every_audited_region() {
+    let emulator = Emulator::start();
+    emulator.seed("other_home_region");
+    let regions = ["--region", "us-east-1", "--region", "eu-west-1", "--region", "us-west-2"];
+    let (code, report) = check_json_whole(&emulator, &regions);
+    assert_eq!(code, 0, "{report:#}");
+    let only = account(&report, DEFAULT_ACCOUNT);
+    let audited: Vec<&str> =
+        only["regions"].as_array().unwrap().iter().map(|r| r["region"].as_str().unwrap()).collect();
+    assert_eq!(audited, ["us-east-1", "eu-west-1", "us-west-2"], "in the order given");
+    for name in audited {
+        let found = region(only, name);
+        assert_eq!(statuses(found), BTreeSet::from(["covered".to_string()]), "{name}");
+        assert_eq!(found["trails"][0]["home_region"], "us-west-2");
+        assert_eq!(trails_of_chains(found), BTreeSet::from(["management-events".to_string()]));
+    }
+}
+
+#[test]
+fn a_single_region_trail_leaves_the_other_regions_uncovered() {
+    let emulator = Emulator::start();
+    emulator.seed("single_region_trail");
+    let (code, report) =
+        check_json_whole(&emulator, &["--region", "us-east-1", "--region", "eu-west-1"]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(report["verdict"], "fail");
+    let only = account(&report, DEFAULT_ACCOUNT);
+    assert_eq!(only["verdict"], "fail");
+    assert_eq!(region(only, "us-east-1")["verdict"], "pass");
+    let elsewhere = region(only, "eu-west-1");
+    assert_eq!(elsewhere["verdict"], "fail");
+    assert_eq!(elsewhere["summary"]["not_covered"], 30);
+    assert_eq!(
+        reasons(elsewhere),
+        BTreeSet::from(["no CloudTrail trail records eu-west-1 in this account".to_string()])
+    );
+}
+
+#[test]
+fn the_text_report_of_several_regions_is_a_table_then_the_gaps() {
+    let emulator = Emulator::start();
+    emulator.seed("single_region_trail");
+    let output = emulator
+        .vpcwatch()
+        .args(["check", "--region", "us-east-1", "--region", "eu-west-1"])
+        .output()
+        .expect("run vpcwatch");
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let row = |region: &str| text.lines().find(|l| l.contains(region) && l.starts_with("1234"));
+    let east = row("us-east-1").unwrap_or_else(|| panic!("{text}"));
+    assert!(east.contains("pass") && east.contains("30/30") && east.contains("management-events"));
+    let west = row("eu-west-1").unwrap_or_else(|| panic!("{text}"));
+    assert!(west.contains("FAIL") && west.contains("0/30"), "{west}");
+    assert!(text.contains("30 not covered: CreateVpc, DeleteVpc"), "{text}");
+    assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+    assert!(text.ends_with("FAIL: 0 of 1 account(s) pass, 1 fail, 0 undecided\n"), "{text}");
+}
+
+/// The organization of the issue: a management account with a single-region
+/// organization trail in us-east-1, and four members. Returns (sound, broken, denied,
+/// organization-only).
+fn organization(emulator: &Emulator) -> [String; 4] {
+    let reply = emulator.request(json!({"organization": 4}));
+    let members: Vec<String> = reply["members"]
+        .as_array()
+        .expect("member IDs")
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
+    let [sound, broken, denied, org_only] = <[String; 4]>::try_from(members).expect("4 members");
+    emulator.seed("organization_trail_one_region");
+    emulator.seed_in("single_region_trail", DEFAULT_ACCOUNT, "us-west-2");
+    emulator.seed_account("sound", &sound);
+    emulator.seed_in("single_region_trail", &org_only, "us-west-2");
+    emulator.request(json!({"deny_role": denied}));
+    [sound, broken, denied, org_only]
+}
+
+#[test]
+fn an_organization_is_judged_account_by_account() {
+    let emulator = Emulator::start();
+    let [sound, broken, denied, org_only] = organization(&emulator);
+    let args = ["--org", "--region", "us-east-1", "--region", "us-west-2"];
+    let (code, report) = check_json_whole(&emulator, &args);
+
+    assert_eq!(code, 1, "a proven gap in one member fails the run:\n{report:#}");
+    assert_eq!(report["summary"]["accounts"], 5);
+    assert_eq!(account(&report, DEFAULT_ACCOUNT)["verdict"], "pass");
+    assert_eq!(account(&report, &sound)["verdict"], "pass");
+
+    let gap = account(&report, &broken);
+    assert_eq!(gap["verdict"], "fail");
+    assert_eq!(region(gap, "us-east-1")["verdict"], "pass", "the organization trail covers it");
+    assert_eq!(region(gap, "us-west-2")["verdict"], "fail");
+
+    let refused = account(&report, &denied);
+    assert_eq!(refused["verdict"], "error");
+    let error = refused["error"].as_str().expect("why it was not audited");
+    assert!(error.contains("sts:AssumeRole"), "{error}");
+    assert!(error.contains(&format!("arn:aws:iam::{denied}:role/OrganizationAccountAccessRole")));
+    assert!(error.contains("access denied"), "{error}");
+    assert_eq!(refused["regions"], json!([]));
+
+    let lent = account(&report, &org_only);
+    assert_eq!(lent["verdict"], "pass", "{lent:#}");
+    let east = region(lent, "us-east-1");
+    let trail = &east["trails"].as_array().unwrap()[0];
+    assert_eq!(trail["organization"], true);
+    assert_eq!(trail["log_group"]["account_id"], DEFAULT_ACCOUNT, "read in the owner account");
+    assert!(east["names"].as_array().unwrap().iter().all(|n| n["status"] == "covered"));
+}
+
+#[test]
+fn shards_split_the_accounts_and_their_lines_join_into_the_whole() {
+    let emulator = Emulator::start();
+    let [sound, broken, denied, org_only] = organization(&emulator);
+    let ids = [DEFAULT_ACCOUNT, &sound, &broken, &denied, &org_only].join(",");
+    let lines = |extra: &[&str]| -> Vec<Value> {
+        let output = emulator
+            .vpcwatch()
+            .args(["check", "--format", "jsonl", "--accounts", &ids])
+            .args(extra)
+            .output()
+            .expect("run vpcwatch");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON object a line")).collect()
+    };
+    let whole = lines(&[]);
+    assert_eq!(whole.len(), 5);
+    let mut joined = lines(&["--shard", "1/3", "--concurrency", "1"]);
+    joined.extend(lines(&["--shard", "2/3"]));
+    joined.extend(lines(&["--shard", "3/3"]));
+    let key = |v: &Value| v["account_id"].as_str().unwrap().to_string();
+    joined.sort_by_key(key);
+    assert_eq!(joined, whole, "every account once, judged as in one run");
+}
+
+#[test]
+fn all_regions_reads_each_trail_and_alarm_list_once_for_every_enabled_region() {
+    let emulator = Emulator::start();
+    emulator.seed("sound");
+    let output = emulator
+        .vpcwatch()
+        .args(["check", "-v", "--all-regions", "--format", "json"])
+        .output()
+        .expect("run vpcwatch");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    let regions = account(&report, DEFAULT_ACCOUNT)["regions"].as_array().unwrap().clone();
+    let names: BTreeSet<&str> = regions.iter().map(|r| r["region"].as_str().unwrap()).collect();
+    assert!(names.len() > 10 && names.contains("us-east-1") && names.contains("eu-west-1"));
+    assert!(regions.iter().all(|r| r["verdict"] == "pass"), "{report:#}");
+
+    let calls = |operation: &str| {
+        stderr.lines().filter(|l| l.contains("aws call") && l.contains(operation)).count()
+    };
+    assert_eq!(calls("ec2:DescribeRegions"), 1);
+    assert_eq!(calls("cloudtrail:DescribeTrails"), names.len(), "one per region");
+    assert_eq!(calls("cloudtrail:GetTrailStatus"), 1, "the multi-region trail read once");
+    assert_eq!(calls("logs:DescribeMetricFilters"), 1);
+    assert_eq!(calls("cloudwatch:DescribeAlarms"), 1, "alarms of the log group's region only");
+}
