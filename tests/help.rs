@@ -78,7 +78,11 @@ fn man_pages_come_from_the_same_flags() {
     assert!(unknown.stdout.is_empty());
 }
 
-const CI_RECIPES: [&str; 2] = ["docs/ci/github-actions.yml", "docs/ci/gitlab-ci.yml"];
+const CI_RECIPES: [&str; 3] = [
+    "docs/ci/github-actions.yml",
+    "docs/ci/github-actions-organization.yml",
+    "docs/ci/gitlab-ci.yml",
+];
 
 /// tests/support/validate.py KIND FILES... in the emulator's venv; its JSON answer.
 fn validate(kind: &str, files: &[PathBuf]) -> Value {
@@ -103,7 +107,7 @@ fn ci_recipes_run_vpcwatch_only_with_documented_flags() {
     let files: Vec<PathBuf> = CI_RECIPES.iter().map(|p| recipe(p)).collect();
     let found = validate("commands", &files);
     let commands = found["commands"].as_array().expect("commands");
-    assert_eq!(commands.len(), 2, "one vpcwatch check per recipe: {commands:?}");
+    assert_eq!(commands.len(), 3, "one vpcwatch check per recipe: {commands:?}");
     for command in commands {
         let words: Vec<&str> =
             command.as_array().unwrap().iter().filter_map(Value::as_str).collect();
@@ -111,13 +115,33 @@ fn ci_recipes_run_vpcwatch_only_with_documented_flags() {
         let help = stdout(&vpcwatch(&[subcommand, "--help"]));
         for (i, word) in words.iter().enumerate().filter(|(_, w)| w.starts_with('-')) {
             let flag = word.split('=').next().unwrap();
-            assert!(help.contains(&format!("{flag} ")), "{flag} of {words:?} is not in the help");
+            let documented =
+                help.contains(&format!("{flag} ")) || help.contains(&format!("{flag}\n"));
+            assert!(documented, "{flag} of {words:?} is not in the help");
             if flag == "--format" {
                 let value = words.get(i + 1).copied().unwrap_or_default();
                 assert!(help.contains(&format!("- {value}:")), "--format {value} is undocumented");
             }
         }
     }
+}
+
+#[test]
+fn the_organization_workflow_splits_the_accounts_into_shards_and_joins_them() {
+    let workflow = validate("yaml", &[recipe(CI_RECIPES[1])]);
+    let audit = &workflow["jobs"]["audit"];
+    let shards = audit["strategy"]["matrix"]["shard"].as_array().expect("shard matrix");
+    let count = shards.len();
+    assert_eq!(shards, &(1..=count).map(Value::from).collect::<Vec<_>>());
+    let steps = audit["steps"].as_array().expect("steps");
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    let check = runs.iter().find(|r| r.contains("vpcwatch check")).expect("a check step");
+    for part in ["--org", &format!("--shard ${{{{ matrix.shard }}}}/{count}"), "--format jsonl"] {
+        assert!(check.contains(part), "{part} in {check}");
+    }
+    let verdict = &workflow["jobs"]["verdict"];
+    assert_eq!(verdict["needs"], "audit");
+    assert_eq!(verdict["if"], "always()");
 }
 
 #[test]
@@ -142,7 +166,7 @@ fn the_github_workflow_uploads_sarif_even_when_the_check_fails() {
 
 #[test]
 fn the_gitlab_job_keeps_its_junit_report() {
-    let pipeline = validate("yaml", &[recipe(CI_RECIPES[1])]);
+    let pipeline = validate("yaml", &[recipe(CI_RECIPES[2])]);
     let artifacts = &pipeline["vpcwatch"]["artifacts"];
     assert_eq!(artifacts["when"], "always");
     assert_eq!(artifacts["reports"]["junit"], "vpcwatch-junit.xml");
