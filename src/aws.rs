@@ -131,6 +131,11 @@ where
     match err {
         SdkError::TimeoutError(_) => ErrorKind::Timeout,
         SdkError::DispatchFailure(failure) if failure.is_timeout() => ErrorKind::Timeout,
+        // The endpoint took the connection, then dropped it or sent half an answer: it was
+        // reached, so this is not "unreachable". The detail says what happened.
+        SdkError::DispatchFailure(failure) if failure.is_other() || is_connection_lost(err) => {
+            ErrorKind::Other
+        }
         SdkError::DispatchFailure(failure) if failure.is_io() => ErrorKind::Unreachable,
         SdkError::DispatchFailure(_) => ErrorKind::Unreachable,
         _ => classify_response(err.code(), err.raw_response().map(|r| r.status().as_u16())),
@@ -181,6 +186,23 @@ fn classify_response(code: Option<&str>, status: Option<u16>) -> ErrorKind {
         | (_, Some(404)) => ErrorKind::NotFound,
         _ => ErrorKind::Other,
     }
+}
+
+/// True when an I/O error in the chain says an open connection was reset, aborted or
+/// closed early; a refused connection or a failed name lookup is not one.
+fn is_connection_lost(err: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind as Io;
+    let mut current = Some(err);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof
+            );
+        }
+        current = e.source();
+    }
+    false
 }
 
 fn has_source<T: std::error::Error + 'static>(err: &(dyn std::error::Error + 'static)) -> bool {
@@ -236,6 +258,8 @@ pub fn fatal_message(err: &ReadError) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+
     use super::*;
 
     #[test]
@@ -275,6 +299,31 @@ mod tests {
             classify_response(Some("AuthFailure"), Some(401)),
             ErrorKind::InvalidCredentials
         );
+    }
+
+    fn dispatch(connector: ConnectorError) -> ErrorKind {
+        type Sts = aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityError;
+        let err: SdkError<Sts, HttpResponse> = SdkError::dispatch_failure(connector);
+        read_error(&err, "sts:GetCallerIdentity", "the caller identity", "us-east-1").kind
+    }
+
+    fn io(kind: std::io::ErrorKind) -> ConnectorError {
+        ConnectorError::io(Box::new(std::io::Error::from(kind)))
+    }
+
+    #[test]
+    fn a_refused_connection_is_unreachable() {
+        assert_eq!(dispatch(io(std::io::ErrorKind::ConnectionRefused)), ErrorKind::Unreachable);
+    }
+
+    #[test]
+    fn a_connection_dropped_after_it_was_made_is_not_unreachable() {
+        for kind in [std::io::ErrorKind::ConnectionReset, std::io::ErrorKind::UnexpectedEof] {
+            assert_eq!(dispatch(io(kind)), ErrorKind::Other, "{kind:?}");
+        }
+        let incomplete =
+            ConnectorError::other("connection closed before message completed".into(), None);
+        assert_eq!(dispatch(incomplete), ErrorKind::Other);
     }
 
     #[test]
