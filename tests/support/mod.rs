@@ -12,6 +12,7 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the harness
 
+pub mod faultproxy;
 pub mod report;
 
 use std::collections::HashMap;
