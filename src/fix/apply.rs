@@ -39,9 +39,9 @@ pub async fn read_topic(aws: &Aws, arn: &str) -> Result<TopicState, ReadError> {
 }
 
 /// Asks AWS (`logs:TestMetricFilter`) whether each planned pattern matches the record of
-/// each of its names. Where the call is not available (the emulator answers 500, or the
-/// policy lacks it) vpcwatch's own verification stands, and that is logged at debug
-/// level. An answer that misses a name is an error.
+/// each of its names. Where the call is not available vpcwatch's own verification stands:
+/// a denial is a warning that names the action to allow, any other failure (the emulator
+/// answers 500) is logged at debug level. An answer that misses a name is an error.
 pub async fn confirm_patterns(aws: &Aws, plan: &Plan) -> anyhow::Result<()> {
     let ctx = RecordContext::new(&plan.log_group.account_id, &plan.log_group.region);
     for action in &plan.actions {
@@ -74,8 +74,17 @@ async fn confirm_pattern(
             Ok(reply) => reply,
             Err(err) => {
                 let why = read_error(&err, "logs:TestMetricFilter", "a pattern", region);
-                tracing::debug!(filter = %filter.name, error = %why,
-                    "logs:TestMetricFilter not available; the pattern engine's check stands");
+                if why.kind == ErrorKind::AccessDenied {
+                    tracing::warn!(
+                        "logs:TestMetricFilter denied in {region}: the pattern of filter {} is \
+                         checked by vpcwatch alone (allow logs:TestMetricFilter to have AWS \
+                         check it too)",
+                        filter.name
+                    );
+                } else {
+                    tracing::debug!(filter = %filter.name, error = %why,
+                        "logs:TestMetricFilter not available; the pattern engine's check stands");
+                }
                 return Ok(());
             }
         };
