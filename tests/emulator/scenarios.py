@@ -94,6 +94,7 @@ class Chain:
     actions_enabled: bool = True
     alarm_actions: bool = True
     topic: bool = True
+    topic_name: str = TOPIC_NAME
     subscription: str | None = "confirmed"  # "confirmed", "pending" or None
     alarm_name: str = ALARM_NAME
     # An alarm action to use instead of the topic (an EC2 or Auto Scaling action).
@@ -190,6 +191,9 @@ SCENARIOS: dict[str, Chain] = {
     "thousands_of_alarms": Chain(unrelated_alarms=2000),
     # CloudWatch refuses this name; moto stores it and sends the ESC raw in its XML.
     "control_char_alarm_name": Chain(alarm_name="Vpc\x1b[2JAlarm"),
+    # An interrupted `vpcwatch fix`: its topic exists, with a confirmed subscription of
+    # EMAIL, beside the user's filter; no filter or alarm of its own yet.
+    "fix_interrupted": Chain(alarm=False, topic_name="vpcwatch-vpc-changes"),
 }
 
 
@@ -312,8 +316,9 @@ class Seeder:
         self._created("metric-filter", name, f"{LOG_GROUP}/{name}")
 
     def topic(self) -> str:
-        arn = self._c("sns").create_topic(Name=TOPIC_NAME)["TopicArn"]
-        self._created("sns-topic", TOPIC_NAME, arn)
+        name = self.chain.topic_name
+        arn = self._c("sns").create_topic(Name=name)["TopicArn"]
+        self._created("sns-topic", name, arn)
         return arn
 
     def subscribe(self, topic_arn: str) -> str:

@@ -22,6 +22,11 @@ Commands:
   {"deny_role": ACCOUNT}         sts:AssumeRole into ACCOUNT's OrganizationAccountAccessRole
                                  is refused from now on, as AWS refuses a role whose trust
                                  policy does not name the caller (moto never refuses)
+  {"iam_user": NAME, "policy": {...}, "account": ...}
+      an IAM user with that inline policy (default account unless named); replies
+      with its keys
+  {"enforce_auth": true}         from now on moto checks every request against IAM;
+                                 false stops the checks
 
 Accounts: moto files a request under the account of its access key. Keys "testing" are
 unknown to moto and land in its default account 123456789012; keys from an
@@ -55,6 +60,40 @@ DEFAULT_KEYS = {"access_key_id": "testing", "secret_access_key": "testing", "ses
 # The role an organization's management account assumes into a member account.
 ACCOUNT_ROLE = "OrganizationAccountAccessRole"
 EXIT_PORT_IN_USE = 3
+
+
+def accept_sdk_query_signatures() -> None:
+    """Under IAM enforcement, check a Query request's signature as the Rust SDK made it.
+
+    moto signs a form-encoded (Query protocol: CloudWatch, SNS, STS) request again to
+    compare signatures, but over the form it parsed, re-encoded the way botocore sends it:
+    a space as `+`. The Rust SDK encodes a space as `%20` (RFC 3986; AWS accepts both),
+    so any such request with a space in a value (the description of vpcwatch's alarm)
+    failed with SignatureDoesNotMatch although it was signed right. A signature is now
+    accepted when it matches either encoding; a wrong secret still matches neither.
+    """
+    from urllib.parse import quote
+
+    from moto.core.exceptions import SignatureDoesNotMatchError
+    from moto.iam.access_control import IAMRequestBase
+
+    moto_check = IAMRequestBase.check_signature
+
+    def check_signature(self: Any) -> None:
+        try:
+            moto_check(self)
+        except SignatureDoesNotMatchError:
+            if self._body or not isinstance(self._data, dict):
+                raise
+            safe = "-_.~"
+            self._body = "&".join(
+                f"{quote(key, safe=safe)}={quote(value, safe=safe)}"
+                for key, values in self._data.items()
+                for value in (values if isinstance(values, list) else [values])
+            )
+            moto_check(self)
+
+    IAMRequestBase.check_signature = check_signature  # type: ignore[method-assign]
 
 
 class Server(ThreadedMotoServer):
@@ -131,8 +170,9 @@ class Emulator:
         }
 
     def iam_user(self, cmd: dict[str, Any]) -> dict[str, Any]:
-        """An IAM user of the default account with one inline policy, and its keys."""
-        iam = self.client(DEFAULT_ACCOUNT, "iam", "us-east-1")
+        """An IAM user with one inline policy, and its keys; in the default account unless
+        the command names another (moto files the user's requests under its account)."""
+        iam = self.client(_account(cmd), "iam", "us-east-1")
         name = cmd["iam_user"]
         iam.create_user(UserName=name)
         iam.put_user_policy(
@@ -161,11 +201,12 @@ class Emulator:
         DENIED_ROLES.add(f"arn:aws:iam::{account}:role/{ACCOUNT_ROLE}")
         return {}
 
-    def enforce_auth(self) -> dict[str, Any]:
-        """From now on moto checks every request against IAM (the seeding keys included)."""
+    def enforce_auth(self, on: bool) -> dict[str, Any]:
+        """From now on moto checks every request against IAM (the seeding keys included),
+        or, when `on` is false, none (the first billion requests are not checked)."""
         answer = requests.post(
             f"{self.endpoint}/moto-api/reset-auth",
-            data="0",
+            data="0" if on else str(10**9),
             headers={"Content-Type": "text/plain"},
             timeout=30,
         )
@@ -256,7 +297,7 @@ class Emulator:
         if "iam_user" in cmd:
             return self.iam_user(cmd)
         if "enforce_auth" in cmd:
-            return self.enforce_auth()
+            return self.enforce_auth(bool(cmd["enforce_auth"]))
         if "organization" in cmd:
             return self.organization(int(cmd["organization"]))
         if "deny_role" in cmd:
@@ -337,6 +378,7 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     guard_assume_role()
+    accept_sdk_query_signatures()
     server = Server(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     if server.bind_error is not None:

@@ -62,6 +62,7 @@ pub const SCENARIOS: &[&str] = &[
     "deleted_topic",
     "thousands_of_alarms",
     "control_char_alarm_name",
+    "fix_interrupted",
 ];
 
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
