@@ -72,13 +72,15 @@ async fn fix(config: &FixConfig, events: &EventSet) -> anyhow::Result<Status> {
 /// Applies the plan and prints what was written.
 async fn write(aws: &Aws, plan: &Plan) -> anyhow::Result<Status> {
     match apply::apply(aws, plan).await {
-        Ok(done) => {
-            print(&text::summary(plan, &done))?;
-            tracing::info!(calls = aws.calls(), writes = done.len(), "fix done");
+        Ok(applied) => {
+            print(&text::summary(plan, &applied.written, &applied.found))?;
+            tracing::info!(calls = aws.calls(), writes = applied.written.len(), "fix done");
             Ok(Status::Pass)
         }
         Err(failed) => {
-            anyhow::bail!("{}; {}", failed.error, text::partial(plan, &failed.done))
+            let done = &failed.applied;
+            let partial = text::partial(plan, &done.written, &done.found, &failed.left);
+            anyhow::bail!("{}; {partial}", failed.error)
         }
     }
 }

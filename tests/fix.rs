@@ -4,9 +4,10 @@
 
 mod support;
 
-use std::process::Output;
+use std::process::{Output, Stdio};
 
-use serde_json::Value;
+use serde_json::{json, Value};
+use support::faultproxy::{delay, rule, FaultProxy};
 use support::{Emulator, DEFAULT_ACCOUNT, DEFAULT_REGION};
 
 const EMAIL: &str = "a@example.com";
@@ -502,4 +503,124 @@ fn fix_covers_default_and_cis_names_in_one_run() {
     let check = run(&emulator, &["check", "--events", "default,cis"]);
     assert_eq!(code(&check), 0, "{}", stdout(&check));
     assert_eq!(stdout(&check).lines().last(), Some("PASS: all 41 names covered"));
+}
+
+/// `fix --yes` with `extra`, started now; its output once it ends.
+fn spawn_fix(emulator: &Emulator, extra: &[&str]) -> std::process::Child {
+    let binary = assert_cmd::cargo::cargo_bin("vpcwatch");
+    let mut cmd = emulator.command_as(binary, DEFAULT_ACCOUNT);
+    cmd.args(["fix", "--yes", "--email", EMAIL]).args(extra);
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn vpcwatch")
+}
+
+/// How many of `list` (`metric_filters`, `alarms`, `topics`) are named `name`.
+fn named(state: &Value, list: &str, name: &str) -> usize {
+    let items = state[list].as_array().expect(list);
+    let is = |v: &Value| {
+        v["name"] == name || v["arn"].as_str().is_some_and(|a| a.ends_with(&format!(":{name}")))
+    };
+    items.iter().filter(|v| is(v)).count()
+}
+
+/// vpcwatch's chain, once: one filter, one alarm, one topic with one subscription of
+/// the address; and the check passes.
+fn one_chain(emulator: &Emulator) {
+    let state = describe(emulator);
+    assert_eq!(named(&state, "metric_filters", "vpcwatch-vpc-changes-1"), 1, "{state:#}");
+    assert_eq!(named(&state, "metric_filters", "vpcwatch-vpc-changes-2"), 0, "{state:#}");
+    assert_eq!(named(&state, "alarms", "vpcwatch-vpc-changes"), 1, "{state:#}");
+    assert_eq!(named(&state, "topics", "vpcwatch-vpc-changes"), 1, "{state:#}");
+    let topics = state["topics"].as_array().expect("topics");
+    let ours =
+        topics.iter().find(|t| t["arn"].as_str().unwrap().ends_with(":vpcwatch-vpc-changes"));
+    let subscriptions = ours.expect("vpcwatch's topic")["subscriptions"].as_array().unwrap();
+    assert_eq!(subscriptions.len(), 1, "{subscriptions:?}");
+    assert_eq!(check_code(emulator), 0, "check after fix");
+}
+
+/// moto appends a second filter when PutMetricFilter names one that exists, so a run
+/// that wrote what another already had would show here as a duplicate.
+///
+/// The two runs drift apart before writing (moto answers logs:TestMetricFilter with
+/// HTTP 500, which each run retries after its own random backoff), so one run's re-read
+/// sees the other's writes. Were both to re-read the filter before either wrote it, both
+/// would write it: AWS replaces a filter of the same name, moto would show a duplicate.
+/// The next test makes the stale plan certain rather than likely.
+#[test]
+fn two_fixes_started_at_once_write_one_chain() {
+    let emulator = Emulator::start();
+    emulator.seed("no_alarm");
+    let runs = [spawn_fix(&emulator, &[]), spawn_fix(&emulator, &[])];
+    for run in runs {
+        let output = run.wait_with_output().expect("wait for vpcwatch");
+        assert_eq!(code(&output), 0, "{}{}", stdout(&output), stderr(&output));
+    }
+    one_chain(&emulator);
+}
+
+/// Both runs plan on the broken account; one writes its whole chain while the other
+/// waits (the proxy holds its first write), then the other finds each resource in place
+/// just before writing it, and writes only the topic (CreateTopic returns the existing
+/// one).
+#[test]
+fn a_run_whose_plan_went_stale_finds_the_other_runs_chain_and_writes_it_once() {
+    let emulator = Emulator::start();
+    emulator.seed("no_alarm");
+    let hold = |seconds| json!([delay("sns:CreateTopic", seconds, Some(1))]);
+    let (first, second) =
+        (FaultProxy::start(&emulator, &hold(2.0)), FaultProxy::start(&emulator, &hold(6.0)));
+    let flags = |proxy: &FaultProxy| {
+        ["--endpoint-url".to_string(), proxy.endpoint(), "--max-attempts".into(), "1".into()]
+    };
+    let (a, b) = (flags(&first), flags(&second));
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let b: Vec<&str> = b.iter().map(String::as_str).collect();
+    let runs = [spawn_fix(&emulator, &a), spawn_fix(&emulator, &b)];
+    let [first_run, second_run] = runs.map(|r| r.wait_with_output().expect("wait for vpcwatch"));
+    for run in [&first_run, &second_run] {
+        assert_eq!(code(run), 0, "{}{}", stdout(run), stderr(run));
+        assert!(stdout(run).contains("Plan: 4 write(s), in this order"), "{}", stdout(run));
+    }
+    assert!(stdout(&first_run).contains("\nDone: 4 write(s)\n"), "{}", stdout(&first_run));
+    let late = stdout(&second_run);
+    let expected = "\nDone: 1 write(s)\n  create SNS topic vpcwatch-vpc-changes\n\
+        Already in place, written meanwhile by another run:\n  \
+        subscribe email a@example.com to topic vpcwatch-vpc-changes\n  \
+        create metric filter vpcwatch-vpc-changes-1 on log group CloudTrail/Default\n  \
+        create alarm vpcwatch-vpc-changes\n";
+    assert!(late.contains(expected), "{late}");
+    one_chain(&emulator);
+}
+
+/// A write that fails for good half way: fix exits 2 naming the call and its region,
+/// what it wrote before and what it did not; the check still fails; the next run writes
+/// only the rest.
+#[test]
+fn a_write_failing_half_way_is_reported_and_the_next_run_finishes() {
+    let emulator = Emulator::start();
+    emulator.seed("no_alarm");
+    let proxy =
+        FaultProxy::start(&emulator, &json!([rule("cloudwatch:PutMetricAlarm", "503", None)]));
+    let through_proxy = ["--endpoint-url", &proxy.endpoint(), "--max-attempts", "2"];
+    let output = fix(&emulator, &[&["--yes"][..], &through_proxy].concat());
+    assert_eq!(code(&output), 2, "{}{}", stdout(&output), stderr(&output));
+    assert_eq!(
+        error_line(&output),
+        "vpcwatch: cloudwatch:PutMetricAlarm for alarm vpcwatch-vpc-changes in us-east-1: failed \
+         (ServiceUnavailable: injected unavailability); written before it: create SNS topic \
+         vpcwatch-vpc-changes, subscribe email a@example.com to topic vpcwatch-vpc-changes, \
+         create metric filter vpcwatch-vpc-changes-1 on log group CloudTrail/Default; not \
+         written: create alarm vpcwatch-vpc-changes; run fix again to finish"
+    );
+    assert_eq!(proxy.count("cloudwatch:PutMetricAlarm"), (2, 2));
+    assert_eq!(check_code(&emulator), 1, "no alarm yet: the check must still fail");
+
+    let rest = fix(&emulator, &["--yes"]);
+    assert_eq!(code(&rest), 0, "{}{}", stdout(&rest), stderr(&rest));
+    assert!(
+        stdout(&rest).contains("Plan: 1 write(s), in this order\n  1. create alarm"),
+        "{}",
+        stdout(&rest)
+    );
+    one_chain(&emulator);
 }

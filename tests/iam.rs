@@ -156,11 +156,10 @@ fn said(output: &Output) -> String {
     format!("{out}{}", String::from_utf8_lossy(&output.stderr))
 }
 
-/// `fix` on a broken account under docs/iam/fix-policy.json: the policy is enough, and
-/// without any one of its actions fix stops with exit 2 naming it, except
-/// `logs:TestMetricFilter`, which fix does without (its own evaluator checks each pattern)
-/// and says so. `sns:ListSubscriptionsByTopic` is needed when vpcwatch's topic exists
-/// already (an interrupted run), so that action is taken away on such an account.
+/// `fix` on a broken account under docs/iam/fix-policy.json: the policy is enough (also
+/// on an account where an interrupted run left vpcwatch's topic), and without any one of
+/// its actions fix stops with exit 2 naming it, except `logs:TestMetricFilter`, which fix
+/// does without (its own evaluator checks each pattern) and says so.
 ///
 /// The emulator sees every resource as `*`, so the policy's scoping is checked apart:
 /// the statements that create the topic and the alarm match what fix created.
@@ -183,13 +182,8 @@ fn the_fix_policy_is_enough_and_every_action_in_it_is_needed() {
         .enumerate()
         .map(|(i, missing)| {
             let rest: Vec<String> = all.iter().filter(|a| *a != missing).cloned().collect();
-            let scenario = if missing == "sns:ListSubscriptionsByTopic" {
-                "fix_interrupted"
-            } else {
-                "no_alarm"
-            };
             let account = account(i + 2);
-            let user = user_in(&emulator, &account, scenario, &rest);
+            let user = user_in(&emulator, &account, "no_alarm", &rest);
             (missing.clone(), account, user)
         })
         .collect();
@@ -230,4 +224,44 @@ fn the_fix_policy_is_enough_and_every_action_in_it_is_needed() {
         assert!(glob(resource, arn), "{action} is granted on {resource}, fix needs {arn}");
         assert!(!glob(resource, &arn.replace("vpcwatch-", "other-")), "{resource} is not scoped");
     }
+}
+
+/// A fix denied half way (the policy without `logs:PutMetricFilter`) exits 2 naming the
+/// action, what it wrote before and what it did not; the next run, with full access,
+/// writes only the rest and the check passes.
+#[test]
+fn a_fix_denied_half_way_says_what_it_wrote_and_the_next_run_finishes() {
+    let all = all_actions(&fix_policy());
+    let rest: Vec<String> = all.into_iter().filter(|a| a != "logs:PutMetricFilter").collect();
+    let emulator = Emulator::start();
+    let broken = account(0);
+    let user = user_in(&emulator, &broken, "no_alarm", &rest);
+    emulator.request(json!({"enforce_auth": true}));
+
+    let output = vpcwatch_as(&emulator, &user, &broken, FIX);
+    assert_eq!(output.status.code(), Some(2), "{}", said(&output));
+    let error = said(&output).lines().last().unwrap_or_default().to_string();
+    assert_eq!(
+        error,
+        "vpcwatch: logs:PutMetricFilter for filter vpcwatch-vpc-changes-1 on log group \
+         CloudTrail/Default in us-east-1: access denied (allow logs:PutMetricFilter); written \
+         before it: create SNS topic vpcwatch-vpc-changes, subscribe email a@example.com to \
+         topic vpcwatch-vpc-changes; not written: create metric filter vpcwatch-vpc-changes-1 \
+         on log group CloudTrail/Default, create alarm vpcwatch-vpc-changes; run fix again to \
+         finish"
+    );
+
+    emulator.request(json!({"enforce_auth": false}));
+    let run = |args: &[&str]| emulator.vpcwatch_as(&broken).args(args).output().expect("run");
+    let check = run(&["check"]);
+    assert_eq!(check.status.code(), Some(1), "not covered yet: {}", said(&check));
+    let next = run(FIX);
+    assert_eq!(next.status.code(), Some(0), "{}", said(&next));
+    let plan = String::from_utf8_lossy(&next.stdout);
+    assert!(plan.contains("Plan: 2 write(s), in this order"), "{plan}");
+    assert_eq!(run(&["check"]).status.code(), Some(0));
+    let state = emulator.describe(&broken, "us-east-1");
+    let filters = state["metric_filters"].as_array().expect("filters");
+    let ours = filters.iter().filter(|f| f["name"] == "vpcwatch-vpc-changes-1").count();
+    assert_eq!(ours, 1, "{filters:?}");
 }

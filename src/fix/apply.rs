@@ -1,16 +1,21 @@
 //! The SDK side of `fix`: the reads a plan needs beyond the inventory (the topic, and
-//! AWS's own opinion of each pattern), and the writes, each logged before it is sent and
-//! classified like a failed read, naming the IAM action, the resource and the region.
+//! AWS's own opinion of each pattern), and the writes. Just before each write the resource
+//! is read again ([`recheck`](super::recheck) decides what that means), and each write is
+//! logged before it is sent and classified like a failed read, naming the IAM action, the
+//! resource and the region.
 
-use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
-use aws_sdk_cloudwatchlogs::types::MetricTransformation;
+use std::collections::BTreeMap;
+
+use aws_sdk_cloudwatch::types::{self as cw, ComparisonOperator, Statistic};
+use aws_sdk_cloudwatchlogs::types::{self as logs, MetricTransformation};
 
 use crate::aws::read_error;
 use crate::discover::{self, Aws};
-use crate::inventory::{arn_field, ErrorKind, ReadError};
+use crate::inventory::{self, arn_field, Alarm, ErrorKind, MetricFilter, ReadError};
 use crate::records::{self, Caller, RecordContext};
 
 use super::plan::{Action, AlarmSpec, FilterSpec, Plan, TopicState};
+use super::recheck::{self, Recheck};
 use super::{text, ALARM_DESCRIPTION, ALARM_PERIOD_SECONDS, METRIC_NAME, METRIC_NAMESPACE};
 
 /// TestMetricFilter takes at most 50 messages a call.
@@ -103,105 +108,265 @@ async fn confirm_pattern(
     Ok(())
 }
 
-/// A write that failed, and the writes done before it.
+/// What became of the writes of a plan, in order.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Written by this run.
+    pub written: Vec<Action>,
+    /// Found in place just before the write: another run made them meanwhile.
+    pub found: Vec<Action>,
+}
+
+/// Why a write was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The call (or the read just before it) failed.
+    #[error("{0}")]
+    Aws(#[from] ReadError),
+    /// The resource changed since the plan in a way the write would undo.
+    #[error("{0}")]
+    Changed(String),
+}
+
+/// A write that was not made: why, what was done before it, and what was left undone
+/// (that write and the ones after it).
 #[derive(Debug)]
 pub struct Failed {
-    pub done: Vec<Action>,
-    pub error: ReadError,
+    pub applied: Applied,
+    pub error: WriteError,
+    pub left: Vec<Action>,
 }
 
-/// Makes every write of the plan in order; stops at the first failure.
-pub async fn apply(aws: &Aws, plan: &Plan) -> Result<Vec<Action>, Failed> {
-    let mut done: Vec<Action> = Vec::new();
+enum Step {
+    Written,
+    Found,
+}
+
+/// Makes every write of the plan in order, each decided again on the resource as it is
+/// just before; stops at the first write that fails or is refused.
+pub async fn apply(aws: &Aws, plan: &Plan) -> Result<Applied, Failed> {
+    let mut applied = Applied::default();
     let mut topic_arn = plan.topic_arn.clone();
-    for action in &plan.actions {
-        tracing::info!(region = %plan.log_group.region, "{}", text::describe(action, plan));
-        let result = match action {
-            Action::CreateTopic { name } => create_topic(aws, plan, name).await.map(|arn| {
+    for (index, action) in plan.actions.iter().enumerate() {
+        let write = Write { aws, plan, line: text::describe(action, plan) };
+        let step = match action {
+            Action::CreateTopic { name } => write.create_topic(name).await.map(|arn| {
                 topic_arn = arn;
+                Step::Written
             }),
-            Action::Subscribe { email, .. } => subscribe(aws, plan, &topic_arn, email).await,
-            Action::PutFilter(filter) => put_filter(aws, plan, filter).await,
-            Action::PutAlarm(alarm) => put_alarm(aws, plan, alarm, &topic_arn).await,
+            Action::Subscribe { email, .. } => write.subscribe(&topic_arn, email).await,
+            Action::PutFilter(filter) => write.put_filter(filter).await,
+            Action::PutAlarm(alarm) => write.put_alarm(alarm, &topic_arn).await,
         };
-        match result {
-            Ok(()) => done.push(action.clone()),
-            Err(error) => return Err(Failed { done, error }),
+        match step {
+            Ok(Step::Written) => applied.written.push(action.clone()),
+            Ok(Step::Found) => {
+                tracing::info!(region = %write.region(),
+                    "already in place, written meanwhile by another run: {}", write.line);
+                applied.found.push(action.clone());
+            }
+            Err(error) => {
+                let left = plan.actions[index..].to_vec();
+                return Err(Failed { applied, error, left });
+            }
         }
     }
-    Ok(done)
+    Ok(applied)
 }
 
-async fn create_topic(aws: &Aws, plan: &Plan, name: &str) -> Result<String, ReadError> {
-    let region = &plan.log_group.region;
-    aws.record("sns:CreateTopic", region);
-    let reply = aws.sns(region).create_topic().name(name).send().await;
-    let reply =
-        reply.map_err(|e| read_error(&e, "sns:CreateTopic", format!("topic {name}"), region))?;
-    Ok(reply.topic_arn().map(str::to_string).unwrap_or_else(|| plan.topic_arn.clone()))
+/// One write of a plan, and the line that names it in the log.
+struct Write<'a> {
+    aws: &'a Aws,
+    plan: &'a Plan,
+    line: String,
 }
 
-async fn subscribe(aws: &Aws, plan: &Plan, topic: &str, email: &str) -> Result<(), ReadError> {
-    let region = &plan.log_group.region;
-    aws.record("sns:Subscribe", region);
-    let reply =
-        aws.sns(region).subscribe().topic_arn(topic).protocol("email").endpoint(email).send().await;
-    reply.map(|_| ()).map_err(|e| read_error(&e, "sns:Subscribe", format!("topic {topic}"), region))
+impl Write<'_> {
+    fn region(&self) -> &str {
+        &self.plan.log_group.region
+    }
+
+    /// Logs the write just before it is sent.
+    fn announce(&self) {
+        tracing::info!(region = %self.region(), "{}", self.line);
+    }
+
+    /// `sns:CreateTopic` returns the topic of that name if it exists: nothing to read first.
+    async fn create_topic(&self, name: &str) -> Result<String, WriteError> {
+        let region = self.region();
+        self.announce();
+        self.aws.record("sns:CreateTopic", region);
+        let reply = self.aws.sns(region).create_topic().name(name).send().await;
+        let reply = reply
+            .map_err(|e| read_error(&e, "sns:CreateTopic", format!("topic {name}"), region))?;
+        Ok(reply.topic_arn().map(str::to_string).unwrap_or_else(|| self.plan.topic_arn.clone()))
+    }
+
+    async fn subscribe(&self, topic: &str, email: &str) -> Result<Step, WriteError> {
+        let now = discover::subscriptions_of(self.aws, topic).await?;
+        if let Some(step) = skip(recheck::subscription(&now, email))? {
+            return Ok(step);
+        }
+        let region = self.region();
+        self.announce();
+        self.aws.record("sns:Subscribe", region);
+        let sns = self.aws.sns(region);
+        let reply = sns.subscribe().topic_arn(topic).protocol("email").endpoint(email).send().await;
+        let resource = format!("topic {topic}");
+        reply.map_err(|e| read_error(&e, "sns:Subscribe", resource, region))?;
+        Ok(Step::Written)
+    }
+
+    async fn put_filter(&self, filter: &FilterSpec) -> Result<Step, WriteError> {
+        let group = &self.plan.log_group;
+        let now = filters_named(self.aws, group, &filter.name).await?;
+        if let Some(step) = skip(recheck::filter(&now, filter, group))? {
+            return Ok(step);
+        }
+        let transformation = MetricTransformation::builder()
+            .metric_namespace(METRIC_NAMESPACE)
+            .metric_name(METRIC_NAME)
+            .metric_value(super::METRIC_VALUE)
+            .build()
+            .expect("namespace, name and value are set");
+        self.announce();
+        self.aws.record("logs:PutMetricFilter", &group.region);
+        let reply = self
+            .aws
+            .logs(&group.region)
+            .put_metric_filter()
+            .log_group_name(&group.name)
+            .filter_name(&filter.name)
+            .filter_pattern(&filter.pattern)
+            .metric_transformations(transformation)
+            .send()
+            .await;
+        let resource = format!("filter {} on log group {}", filter.name, group.name);
+        reply.map_err(|e| read_error(&e, "logs:PutMetricFilter", resource, &group.region))?;
+        Ok(Step::Written)
+    }
+
+    async fn put_alarm(&self, alarm: &AlarmSpec, topic_arn: &str) -> Result<Step, WriteError> {
+        let region = self.region();
+        // The topic's ARN as CreateTopic returned it, should it differ from the planned one.
+        let planned = &self.plan.topic_arn;
+        let actions = alarm.actions.iter().map(|a| if a == planned { topic_arn } else { a });
+        let spec = AlarmSpec { actions: actions.map(str::to_string).collect(), ..alarm.clone() };
+        let now = alarm_named(self.aws, region, &alarm.name).await?;
+        let actions = match recheck::alarm(now.as_ref(), &spec, topic_arn, region) {
+            Recheck::Write(actions) => actions,
+            Recheck::AlreadyThere => return Ok(Step::Found),
+            Recheck::Changed(why) => return Err(WriteError::Changed(why)),
+        };
+        self.announce();
+        self.aws.record("cloudwatch:PutMetricAlarm", region);
+        let reply = self
+            .aws
+            .cloudwatch(region)
+            .put_metric_alarm()
+            .alarm_name(&alarm.name)
+            .alarm_description(ALARM_DESCRIPTION)
+            .namespace(METRIC_NAMESPACE)
+            .metric_name(METRIC_NAME)
+            .statistic(Statistic::Sum)
+            .period(ALARM_PERIOD_SECONDS)
+            .evaluation_periods(1)
+            .datapoints_to_alarm(1)
+            .threshold(1.0)
+            .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
+            .treat_missing_data("notBreaching")
+            .actions_enabled(true)
+            .set_alarm_actions(Some(actions))
+            .send()
+            .await;
+        let resource = format!("alarm {}", alarm.name);
+        reply.map_err(|e| read_error(&e, "cloudwatch:PutMetricAlarm", resource, region))?;
+        Ok(Step::Written)
+    }
 }
 
-async fn put_filter(aws: &Aws, plan: &Plan, filter: &FilterSpec) -> Result<(), ReadError> {
-    let group = &plan.log_group;
-    let resource = format!("filter {} on log group {}", filter.name, group.name);
-    let transformation = MetricTransformation::builder()
-        .metric_namespace(METRIC_NAMESPACE)
-        .metric_name(METRIC_NAME)
-        .metric_value(super::METRIC_VALUE)
-        .build()
-        .expect("namespace, name and value are set");
-    aws.record("logs:PutMetricFilter", &group.region);
-    let reply = aws
-        .logs(&group.region)
-        .put_metric_filter()
-        .log_group_name(&group.name)
-        .filter_name(&filter.name)
-        .filter_pattern(&filter.pattern)
-        .metric_transformations(transformation)
-        .send()
-        .await;
-    reply.map(|_| ()).map_err(|e| read_error(&e, "logs:PutMetricFilter", resource, &group.region))
+/// `Some(Found)` when the write is done already, `None` when it is to be made.
+fn skip<T>(recheck: Recheck<T>) -> Result<Option<Step>, WriteError> {
+    match recheck {
+        Recheck::Write(_) => Ok(None),
+        Recheck::AlreadyThere => Ok(Some(Step::Found)),
+        Recheck::Changed(why) => Err(WriteError::Changed(why)),
+    }
 }
 
-async fn put_alarm(
+/// The filters named exactly `name` on the log group, read again (every page).
+async fn filters_named(
     aws: &Aws,
-    plan: &Plan,
-    alarm: &AlarmSpec,
-    topic_arn: &str,
-) -> Result<(), ReadError> {
-    let region = &plan.log_group.region;
-    let actions: Vec<String> = alarm
-        .actions
-        .iter()
-        .map(|a| if *a == plan.topic_arn { topic_arn.to_string() } else { a.clone() })
-        .collect();
-    aws.record("cloudwatch:PutMetricAlarm", region);
+    group: &inventory::LogGroupRef,
+    name: &str,
+) -> Result<Vec<MetricFilter>, ReadError> {
+    let client = aws.logs(&group.region);
+    let request =
+        client.describe_metric_filters().log_group_name(&group.name).filter_name_prefix(name);
+    let mut pages = request.into_paginator().send();
+    let mut filters = Vec::new();
+    while let Some(page) = pages.next().await {
+        aws.record("logs:DescribeMetricFilters", &group.region);
+        let page = page.map_err(|e| {
+            let resource = format!("filter {name} on log group {}", group.name);
+            read_error(&e, "logs:DescribeMetricFilters", resource, &group.region)
+        })?;
+        let named = page.metric_filters().iter().filter(|f| f.filter_name() == Some(name));
+        filters.extend(named.map(metric_filter));
+    }
+    Ok(filters)
+}
+
+/// What the recheck needs of a filter: its name, pattern and metric.
+fn metric_filter(raw: &logs::MetricFilter) -> MetricFilter {
+    let transformation = |t: &logs::MetricTransformation| inventory::MetricTransformation {
+        namespace: t.metric_namespace().to_string(),
+        name: t.metric_name().to_string(),
+        value: t.metric_value().to_string(),
+        dimensions: t.dimensions().cloned().unwrap_or_default().into_iter().collect(),
+    };
+    MetricFilter {
+        name: raw.filter_name().unwrap_or_default().to_string(),
+        pattern: raw.filter_pattern().unwrap_or_default().to_string(),
+        transformations: raw.metric_transformations().iter().map(transformation).collect(),
+        ..MetricFilter::default()
+    }
+}
+
+/// The metric alarm named `name` in `region`, read again.
+async fn alarm_named(aws: &Aws, region: &str, name: &str) -> Result<Option<Alarm>, ReadError> {
+    aws.record("cloudwatch:DescribeAlarms", region);
     let reply = aws
         .cloudwatch(region)
-        .put_metric_alarm()
-        .alarm_name(&alarm.name)
-        .alarm_description(ALARM_DESCRIPTION)
-        .namespace(METRIC_NAMESPACE)
-        .metric_name(METRIC_NAME)
-        .statistic(Statistic::Sum)
-        .period(ALARM_PERIOD_SECONDS)
-        .evaluation_periods(1)
-        .datapoints_to_alarm(1)
-        .threshold(1.0)
-        .comparison_operator(ComparisonOperator::GreaterThanOrEqualToThreshold)
-        .treat_missing_data("notBreaching")
-        .actions_enabled(true)
-        .set_alarm_actions(Some(actions))
+        .describe_alarms()
+        .alarm_names(name)
+        .alarm_types(cw::AlarmType::MetricAlarm)
         .send()
         .await;
-    let resource = format!("alarm {}", alarm.name);
-    reply.map(|_| ()).map_err(|e| read_error(&e, "cloudwatch:PutMetricAlarm", resource, region))
+    let reply = reply.map_err(|e| {
+        read_error(&e, "cloudwatch:DescribeAlarms", format!("alarm {name}"), region)
+    })?;
+    let found = reply.metric_alarms().iter().find(|a| a.alarm_name() == Some(name));
+    Ok(found.map(metric_alarm))
+}
+
+/// What the recheck needs of an alarm: its metric, how it alarms and what it notifies.
+fn metric_alarm(raw: &cw::MetricAlarm) -> Alarm {
+    let dimensions = raw.dimensions().iter().map(|d| {
+        (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string())
+    });
+    Alarm {
+        name: raw.alarm_name().unwrap_or_default().to_string(),
+        namespace: raw.namespace().map(str::to_string),
+        metric_name: raw.metric_name().map(str::to_string),
+        dimensions: dimensions.collect::<BTreeMap<_, _>>(),
+        statistic: raw.statistic().map(|s| s.as_str().to_string()),
+        comparison: raw.comparison_operator().map(|c| c.as_str().to_string()),
+        threshold: raw.threshold(),
+        evaluation_periods: raw.evaluation_periods(),
+        datapoints_to_alarm: raw.datapoints_to_alarm(),
+        actions_enabled: raw.actions_enabled().unwrap_or(false),
+        alarm_actions: raw.alarm_actions().to_vec(),
+        ..Alarm::default()
+    }
 }

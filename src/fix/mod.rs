@@ -2,7 +2,9 @@
 //! and findings into the smallest set of vpcwatch's own resources that covers the names
 //! not yet covered (pure); `patterns` builds and verifies the filter patterns (pure);
 //! `text` and `emit` render a plan as text or as Terraform and CloudFormation (pure);
-//! `apply` reads the few facts the plan needs beyond the inventory and does the writes.
+//! `apply` reads the few facts the plan needs beyond the inventory and does the writes,
+//! reading each resource again just before its write and letting `recheck` (pure) decide
+//! whether the write still goes ahead.
 //!
 //! Everything vpcwatch creates is named with [`PREFIX`], publishes to or watches one
 //! metric ([`METRIC_NAMESPACE`]/[`METRIC_NAME`]), and is never changed unless it is
@@ -13,6 +15,7 @@ pub mod apply;
 pub mod emit;
 pub mod patterns;
 pub mod plan;
+pub mod recheck;
 pub mod text;
 
 /// The prefix of every resource name vpcwatch creates.

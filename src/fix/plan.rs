@@ -301,7 +301,7 @@ fn is_own_filter(filter: &MetricFilter) -> bool {
     filter.name.starts_with(super::FILTER_BASE) && publishes_own_metric(filter)
 }
 
-fn publishes_own_metric(filter: &MetricFilter) -> bool {
+pub(super) fn publishes_own_metric(filter: &MetricFilter) -> bool {
     matches!(filter.transformations.as_slice(),
         [t] if t.namespace == METRIC_NAMESPACE && t.name == METRIC_NAME && t.dimensions.is_empty())
 }
@@ -430,14 +430,14 @@ fn plan_alarm(plan: &mut Plan, alarms: &[Alarm]) -> Result<(), Refusal> {
     Ok(())
 }
 
-fn watches_own_metric(alarm: &Alarm) -> bool {
+pub(super) fn watches_own_metric(alarm: &Alarm) -> bool {
     alarm.namespace.as_deref() == Some(METRIC_NAMESPACE)
         && alarm.metric_name.as_deref() == Some(METRIC_NAME)
         && alarm.dimensions.is_empty()
 }
 
 /// Our alarm as `fix` writes it: one event in one period alarms, and notifies the topic.
-fn is_right(alarm: &Alarm, topic_arn: &str) -> bool {
+pub(super) fn is_right(alarm: &Alarm, topic_arn: &str) -> bool {
     alarm.actions_enabled
         && alarm.alarm_actions.iter().any(|a| a == topic_arn)
         && alarm.statistic.as_deref() == Some("Sum")

@@ -115,13 +115,19 @@ fn short(arn: &str) -> &str {
     arn.rsplit(':').next().unwrap_or(arn)
 }
 
-/// What was written, after a run that completed.
-pub fn summary(plan: &Plan, done: &[Action]) -> String {
-    let mut out = format!("\nDone: {} write(s)\n", done.len());
-    for action in done {
+/// What was written, after a run that completed, and what another run wrote meanwhile.
+pub fn summary(plan: &Plan, written: &[Action], found: &[Action]) -> String {
+    let mut out = format!("\nDone: {} write(s)\n", written.len());
+    for action in written {
         let _ = writeln!(out, "  {}", describe(action, plan));
     }
-    if needs_confirmation(plan, done) {
+    if !found.is_empty() {
+        out.push_str("Already in place, written meanwhile by another run:\n");
+        for action in found {
+            let _ = writeln!(out, "  {}", describe(action, plan));
+        }
+    }
+    if needs_confirmation(plan, written, found) {
         let _ = write!(out, "{} must confirm the subscription. ", escape(&plan.email));
         out.push_str(PENDING_NOTE);
     }
@@ -129,16 +135,29 @@ pub fn summary(plan: &Plan, done: &[Action]) -> String {
 }
 
 /// True when the address has a subscription that may still wait for its click.
-fn needs_confirmation(plan: &Plan, done: &[Action]) -> bool {
-    let subscribed = done.iter().any(|a| matches!(a, Action::Subscribe { .. }));
+fn needs_confirmation(plan: &Plan, written: &[Action], found: &[Action]) -> bool {
+    let subscribed = written.iter().chain(found).any(|a| matches!(a, Action::Subscribe { .. }));
     subscribed || plan.kept.iter().any(|k| k.ends_with("(pending confirmation)"))
 }
 
-/// The one line printed when a write fails: what was written before it.
-pub fn partial(plan: &Plan, done: &[Action]) -> String {
-    if done.is_empty() {
-        return "nothing was written".to_string();
+/// The rest of the line printed when a write fails or is refused: what was written
+/// before it, and what was not.
+pub fn partial(plan: &Plan, written: &[Action], found: &[Action], left: &[Action]) -> String {
+    let list = |actions: &[Action]| -> String {
+        let lines: Vec<String> = actions.iter().map(|a| describe(a, plan)).collect();
+        lines.join(", ")
+    };
+    let mut out = if written.is_empty() {
+        "nothing was written".to_string()
+    } else {
+        format!("written before it: {}", list(written))
+    };
+    if !found.is_empty() {
+        let _ = write!(out, "; found in place (another run wrote them): {}", list(found));
     }
-    let what: Vec<String> = done.iter().map(|a| describe(a, plan)).collect();
-    format!("written before it: {}; run fix again to finish", what.join(", "))
+    if written.is_empty() && found.is_empty() {
+        return out;
+    }
+    let _ = write!(out, "; not written: {}; run fix again to finish", list(left));
+    out
 }
