@@ -120,33 +120,19 @@ pub async fn account(
     ahead: &str,
 ) -> anyhow::Result<AccountInventory> {
     anyhow::ensure!(!regions.is_empty(), "no region to audit");
-    let first = ahead.to_string();
-    let (account, trails, first_alarms) = tokio::join!(
-        account_or_caller(aws, account_id, &first),
-        join_all(regions.iter().map(|r| trails::describe(aws, r))),
-        alarms_and_topics(aws, first.clone()),
+    // The alarms branch never holds up the trails branch, nor the other way round.
+    let (trails, ahead_alarms) = tokio::join!(
+        trails_and_filters(aws, account_id, regions, ahead),
+        alarms_and_topics(aws, ahead.to_string()),
     );
-    let account_id = account?;
-    let per_region: Vec<(String, Read<Vec<Trail>>)> = regions.iter().cloned().zip(trails).collect();
-
-    let distinct = distinct_trails(&per_region);
-    let groups = log_groups(&distinct, &account_id);
-    let other_regions: BTreeSet<String> =
-        groups.iter().map(|g| g.region.clone()).filter(|r| *r != first).collect();
-    let (detailed, filters, other_alarms) = tokio::join!(
-        trails::details(aws, distinct, &account_id),
-        filters::for_log_groups(aws, &groups),
-        join_all(other_regions.into_iter().map(|r| alarms_and_topics(aws, r))),
-    );
+    let TrailsRead { account_id, per_region, detailed, filters, other_alarms } = trails?;
 
     let mut alarms = BTreeMap::new();
     let mut subscriptions = BTreeMap::new();
-    for (region, read, subs) in std::iter::once(first_alarms).chain(other_alarms) {
+    for (region, read, subs) in std::iter::once(ahead_alarms).chain(other_alarms) {
         alarms.insert(Place::new(&account_id, region), read);
         subscriptions.extend(subs);
     }
-    let detailed: BTreeMap<String, Trail> =
-        detailed.into_iter().map(|t| (t.arn.clone(), t)).collect();
     let regions = per_region
         .into_iter()
         .map(|(region, trails)| Inventory {
@@ -160,6 +146,44 @@ pub async fn account(
         .collect();
     tracing::debug!(calls = aws.calls(), account = %account_id, "account read");
     Ok(AccountInventory { account_id, regions })
+}
+
+/// What the trails branch of one account read.
+struct TrailsRead {
+    account_id: String,
+    per_region: Vec<(String, Read<Vec<Trail>>)>,
+    /// Each distinct trail with its status and selectors, by ARN.
+    detailed: BTreeMap<String, Trail>,
+    filters: BTreeMap<String, Read<Vec<crate::inventory::MetricFilter>>>,
+    /// Alarms (and their topics' subscriptions) of log-group regions other than `ahead`.
+    other_alarms: Vec<RegionAlarms>,
+}
+
+/// The account and every region's trails; then each distinct trail's details, its log
+/// group's filters, and the alarms of log-group regions other than `ahead`.
+async fn trails_and_filters(
+    aws: &Aws,
+    account_id: Option<&str>,
+    regions: &[String],
+    ahead: &str,
+) -> anyhow::Result<TrailsRead> {
+    let (account, trails) = tokio::join!(
+        account_or_caller(aws, account_id, ahead),
+        join_all(regions.iter().map(|r| trails::describe(aws, r))),
+    );
+    let account_id = account?;
+    let per_region: Vec<(String, Read<Vec<Trail>>)> = regions.iter().cloned().zip(trails).collect();
+    let distinct = distinct_trails(&per_region);
+    let groups = log_groups(&distinct, &account_id);
+    let other_regions: BTreeSet<String> =
+        groups.iter().map(|g| g.region.clone()).filter(|r| r != ahead).collect();
+    let (detailed, filters, other_alarms) = tokio::join!(
+        trails::details(aws, distinct, &account_id),
+        filters::for_log_groups(aws, &groups),
+        join_all(other_regions.into_iter().map(|r| alarms_and_topics(aws, r))),
+    );
+    let detailed = detailed.into_iter().map(|t| (t.arn.clone(), t)).collect();
+    Ok(TrailsRead { account_id, per_region, detailed, filters, other_alarms })
 }
 
 async fn account_or_caller(aws: &Aws, known: Option<&str>, region: &str) -> anyhow::Result<String> {

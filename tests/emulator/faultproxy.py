@@ -13,9 +13,10 @@ Each request is named by its call as IAM names it, `service:Operation`:
   - Query protocols (CloudWatch, SNS, STS): the `Action=` form field, and the service
     of the signature's credential scope (CloudWatch signs as `monitoring`).
 
-A rule injects one fault into the calls it names, for its first `times` matches, or
-for every match when `times` is null:
+A rule injects one fault into the calls it names (`*` names every call), for its first
+`times` matches, or for every match when `times` is null:
   {"call": "cloudwatch:DescribeAlarms", "fault": "throttle", "times": 2}
+  {"call": "*", "fault": "delay", "seconds": 0.05}      the distance to AWS, for benchmarks
 Faults:
   throttle   HTTP 400 with the service's throttling code in its protocol's shape:
              `ThrottlingException` JSON (CloudTrail, Logs), `Throttling` XML (others)
@@ -30,7 +31,9 @@ Control endpoint (same port, path prefix /__faultproxy/):
   PUT  /__faultproxy/rules   body: a JSON list of rules; replaces the rules and
                              empties the log of calls
   GET  /__faultproxy/calls   every request seen so far, in order, as
-                             {"call": ..., "region": ..., "fault": null or its name}
+                             {"call": ..., "region": ..., "fault": null or its name,
+                              "start": ..., "end": ...} (monotonic seconds: when it
+                             arrived and when its answer was sent or dropped)
 """
 
 from __future__ import annotations
@@ -80,18 +83,19 @@ class Rules:
         for rule in rules:
             if rule.get("fault") not in FAULTS:
                 raise ValueError(f"unknown fault in rule {rule}")
-            if not isinstance(rule.get("call"), str) or ":" not in rule["call"]:
+            call = rule.get("call")
+            if not isinstance(call, str) or (call != "*" and ":" not in call):
                 raise ValueError(f"rule without a service:Operation call: {rule}")
         with self.lock:
             self.rules = [dict(rule, used=0) for rule in rules]
             self.calls = []
 
-    def fault_for(self, call: str, region: str) -> dict[str, Any] | None:
-        """The rule that fires on this request, counted; and the request, logged."""
+    def fault_for(self, call: str, region: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """The rule that fires on this request, counted; and the request's log entry."""
         with self.lock:
             fired = None
             for rule in self.rules:
-                if rule["call"] != call:
+                if rule["call"] not in ("*", call):
                     continue
                 if rule.get("times") is not None and rule["used"] >= rule["times"]:
                     continue
@@ -99,8 +103,9 @@ class Rules:
                 fired = rule
                 break
             fault = fired["fault"] if fired else None
-            self.calls.append({"call": call, "region": region, "fault": fault})
-            return fired
+            entry = {"call": call, "region": region, "fault": fault, "start": time.monotonic()}
+            self.calls.append(entry)
+            return fired, entry
 
     def seen(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -176,7 +181,13 @@ def make_handler(upstream: urllib.parse.SplitResult, rules: Rules) -> type:
                 self.control(body)
                 return
             service, operation, region = call_of(self.headers, body)
-            rule = rules.fault_for(f"{service}:{operation}", region)
+            rule, entry = rules.fault_for(f"{service}:{operation}", region)
+            try:
+                self.inject(service, body, rule)
+            finally:
+                entry["end"] = time.monotonic()
+
+        def inject(self, service: str, body: bytes, rule: dict[str, Any] | None) -> None:
             fault = rule["fault"] if rule else None
             if fault in ERRORS:
                 status, codes, message = ERRORS[fault]
