@@ -338,53 +338,19 @@ pub fn command() -> clap::Command {
 
 fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
     if args.fix {
-        let format = args.format.unwrap_or(ReportFormatArg::Text);
-        if !matches!(format, ReportFormatArg::Text) || args.output.is_some() {
-            return Err(UsageError(
-                "--format and --output belong to the check report; --fix prints its plan as \
-                 text (use --emit for Terraform or CloudFormation)"
-                    .into(),
-            ));
-        }
-        if let Some(flag) = args.scope.first_flag() {
-            return Err(UsageError(format!(
-                "{flag} belongs to the check: fix works on one account and region at a time"
-            )));
-        }
-        if let Some(flag) = args.config.first_flag() {
-            return Err(UsageError(format!(
-                "{flag} belongs to the check: fix reads no configuration file"
-            )));
-        }
-        let events = args.events.as_deref().unwrap_or("default");
-        return fix_task(args.aws, events, args.fix_options);
+        return check_fix_task(args);
     }
     if let Some(flag) = args.fix_options.first_flag() {
         return Err(UsageError(format!("{flag} belongs to fix: pass --fix as well")));
     }
-    let config_file = args.config.path()?;
-    let file = match &config_file {
-        Some(path) => config_file::load(path).map_err(|err| UsageError(err.to_string()))?,
-        None => FileSettings::default(),
-    };
-    let regions = match (&file.regions, regions_given(&args)) {
-        (Some(from_file), false) => from_file.clone(),
-        _ => region_choice(&args.aws.region, args.scope.all_regions),
-    };
-    let mut aws = aws_settings(args.aws)?;
-    if let (None, RegionChoice::Listed(listed)) = (&aws.region, &regions) {
-        // As with repeated --region, the first listed region is the SDK's region.
-        aws.region = listed.first().cloned();
-    }
+    let (config_file, file) = args.config.read()?;
+    let (aws, regions) = aws_and_regions(args.aws, args.scope.all_regions, &file)?;
+    let events = args.events.as_deref().map(EventsChoice::parse).or(file.events.clone());
+    let format = args.format.map(ReportFormat::from).or(file.format);
     Ok(Task::Check(CheckConfig {
         aws,
-        events: args
-            .events
-            .as_deref()
-            .map(EventsChoice::parse)
-            .or(file.events.clone())
-            .unwrap_or(EventsChoice::Default),
-        format: args.format.map(ReportFormat::from).or(file.format).unwrap_or(ReportFormat::Text),
+        events: events.unwrap_or(EventsChoice::Default),
+        format: format.unwrap_or(ReportFormat::Text),
         output: args.output.map(output_path).transpose()?,
         scope: scope(args.scope, regions, &file)?,
         config_file,
@@ -392,24 +358,70 @@ fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
     }))
 }
 
-/// Whether the command line chose the regions; then the file's choice does not count.
-fn regions_given(args: &CheckArgs) -> bool {
-    !args.aws.region.is_empty() || args.scope.all_regions
+/// `check --fix`: the fix, refusing every flag that only the check would use.
+fn check_fix_task(args: CheckArgs) -> Result<Task, UsageError> {
+    let format = args.format.unwrap_or(ReportFormatArg::Text);
+    if !matches!(format, ReportFormatArg::Text) || args.output.is_some() {
+        return Err(UsageError(
+            "--format and --output belong to the check report; --fix prints its plan as text \
+             (use --emit for Terraform or CloudFormation)"
+                .into(),
+        ));
+    }
+    if let Some(flag) = args.scope.first_flag() {
+        return Err(UsageError(format!(
+            "{flag} belongs to the check: fix works on one account and region at a time"
+        )));
+    }
+    if let Some(flag) = args.config.first_flag() {
+        return Err(UsageError(format!(
+            "{flag} belongs to the check: fix reads no configuration file"
+        )));
+    }
+    let events = args.events.as_deref().unwrap_or("default");
+    fix_task(args.aws, events, args.fix_options)
+}
+
+/// The AWS settings and the regions to audit. `--region` and `--all-regions` override
+/// the file's `regions` and `all_regions`; as with repeated `--region`, the first region
+/// the file lists is the SDK's region unless `--region` names one.
+fn aws_and_regions(
+    aws: AwsArgs,
+    all_regions: bool,
+    file: &FileSettings,
+) -> Result<(AwsSettings, RegionChoice), UsageError> {
+    let given = !aws.region.is_empty() || all_regions;
+    let regions = match (&file.regions, given) {
+        (Some(from_file), false) => from_file.clone(),
+        _ => region_choice(&aws.region, all_regions),
+    };
+    let mut settings = aws_settings(aws)?;
+    if let (None, RegionChoice::Listed(listed)) = (&settings.region, &regions) {
+        settings.region = listed.first().cloned();
+    }
+    Ok((settings, regions))
 }
 
 impl ConfigArgs {
-    /// The configuration file to read: `--config`, which must exist, or else the
-    /// working directory's vpcwatch.toml unless `--no-config`.
-    fn path(&self) -> Result<Option<PathBuf>, UsageError> {
-        match &self.config {
-            Some(path) if !path.exists() => Err(UsageError(format!(
-                "--config {:?}: no such file",
-                crate::term::escape(&path.display().to_string())
-            ))),
-            Some(path) => Ok(Some(path.clone())),
-            None if self.no_config => Ok(None),
-            None => Ok(config_file::in_working_directory()),
-        }
+    /// The configuration file and what it sets: `--config`, which must exist, or else
+    /// the working directory's vpcwatch.toml unless `--no-config`; nothing without one.
+    fn read(&self) -> Result<(Option<PathBuf>, FileSettings), UsageError> {
+        let path = match &self.config {
+            Some(path) if !path.exists() => {
+                return Err(UsageError(format!(
+                    "--config {:?}: no such file",
+                    crate::term::escape(&path.display().to_string())
+                )))
+            }
+            Some(path) => Some(path.clone()),
+            None if self.no_config => None,
+            None => config_file::in_working_directory(),
+        };
+        let settings = match &path {
+            Some(path) => config_file::load(path).map_err(|err| UsageError(err.to_string()))?,
+            None => FileSettings::default(),
+        };
+        Ok((path, settings))
     }
 
     /// The first configuration flag given, for `check --fix`.
