@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{
-    AccountChoice, AwsSettings, CheckConfig, EmitFormat, EventsChoice, FixConfig, FixMode,
-    Messages, OutputFormat, PatternConfig, RegionChoice, ReportFormat, Scope, Shard, Shell, Source,
-    Task, CONCURRENCY_RANGE, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_ROLE_NAME,
+    is_account_id, is_external_id, is_region, is_role_name, AccountChoice, AwsSettings,
+    CheckConfig, EmitFormat, EventsChoice, FixConfig, FixMode, Messages, OutputFormat,
+    PatternConfig, RegionChoice, ReportFormat, Scope, Shard, Shell, Source, Task,
+    CONCURRENCY_RANGE, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_ROLE_NAME,
     DEFAULT_TIMEOUT_SECONDS, MAX_ATTEMPTS_RANGE, TIMEOUT_SECONDS_RANGE,
 };
+use crate::config_file::{self, FileSettings};
 use crate::exit::EXIT_STATUS_HELP;
 
 /// Will a person be told when someone changes your VPC networking?
@@ -107,13 +109,17 @@ struct CheckArgs {
     aws: AwsArgs,
 
     /// Event names to watch: default (30 VPC names), cis (controls 4.10 to 4.14), a
-    /// file of names (one a line), or several joined by commas: default,cis.
-    #[arg(long, value_name = "SET", default_value = "default")]
-    events: String,
+    /// file of names (one a line), or several joined by commas: default,cis
+    ///
+    /// [default: default]
+    #[arg(long, value_name = "SET")]
+    events: Option<String>,
 
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = ReportFormatArg::Text)]
-    format: ReportFormatArg,
+    /// Report format
+    ///
+    /// [default: text]
+    #[arg(long, value_enum)]
+    format: Option<ReportFormatArg>,
 
     /// Write the report to this file instead of stdout (replaced whole, never half
     /// written).
@@ -123,6 +129,9 @@ struct CheckArgs {
     #[command(flatten)]
     scope: ScopeArgs,
 
+    #[command(flatten)]
+    config: ConfigArgs,
+
     /// Run `vpcwatch fix` instead: plan and create the missing alert chain.
     #[arg(long)]
     fix: bool,
@@ -131,7 +140,9 @@ struct CheckArgs {
     fix_options: FixOptions,
 }
 
-/// Which accounts and regions `check` audits.
+/// Which accounts and regions `check` audits. The flags that a configuration file may
+/// also set are `Option`s, so that one given on the command line overrides the file and
+/// one left out does not; their defaults are stated in their help.
 #[derive(Debug, Args)]
 struct ScopeArgs {
     /// Audit every region enabled for each account (read with ec2:DescribeRegions).
@@ -148,27 +159,43 @@ struct ScopeArgs {
     #[arg(long)]
     org: bool,
 
-    /// The role to assume in each audited account.
-    #[arg(long, value_name = "NAME", default_value = DEFAULT_ROLE_NAME)]
-    role_name: String,
+    /// The role to assume in each audited account
+    ///
+    /// [default: OrganizationAccountAccessRole]
+    #[arg(long, value_name = "NAME")]
+    role_name: Option<String>,
 
     /// The external ID the role's trust policy asks for.
     #[arg(long, value_name = "ID")]
     external_id: Option<String>,
 
-    /// Accounts audited at once (1 to 64); the regions of one account are read together.
+    /// Accounts audited at once (1 to 64); the regions of one account are read together
+    ///
+    /// [default: 8]
     #[arg(
         long,
         value_name = "N",
-        default_value_t = DEFAULT_CONCURRENCY,
         value_parser = clap::value_parser!(u32).range(CONCURRENCY_RANGE),
     )]
-    concurrency: u32,
+    concurrency: Option<u32>,
 
     /// Audit only share I of N of the accounts (1/4 to 4/4), so that N workers split an
     /// organization; their `--format jsonl` outputs concatenate.
     #[arg(long, value_name = "I/N")]
     shard: Option<String>,
+}
+
+/// Where `check` finds its configuration file.
+#[derive(Debug, Args)]
+struct ConfigArgs {
+    /// Read settings and accepted exceptions from this file instead of ./vpcwatch.toml
+    /// (flags override it).
+    #[arg(long, value_name = "PATH", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+
+    /// Do not read ./vpcwatch.toml.
+    #[arg(long)]
+    no_config: bool,
 }
 
 #[derive(Debug, Args)]
@@ -311,31 +338,98 @@ pub fn command() -> clap::Command {
 
 fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
     if args.fix {
-        if !matches!(args.format, ReportFormatArg::Text) || args.output.is_some() {
-            return Err(UsageError(
-                "--format and --output belong to the check report; --fix prints its plan as \
-                 text (use --emit for Terraform or CloudFormation)"
-                    .into(),
-            ));
-        }
-        if let Some(flag) = args.scope.first_flag() {
-            return Err(UsageError(format!(
-                "{flag} belongs to the check: fix works on one account and region at a time"
-            )));
-        }
-        return fix_task(args.aws, &args.events, args.fix_options);
+        return check_fix_task(args);
     }
     if let Some(flag) = args.fix_options.first_flag() {
         return Err(UsageError(format!("{flag} belongs to fix: pass --fix as well")));
     }
-    let regions = region_choice(&args.aws.region, args.scope.all_regions);
+    let (config_file, file) = args.config.read()?;
+    let (aws, regions) = aws_and_regions(args.aws, args.scope.all_regions, &file)?;
+    let events = args.events.as_deref().map(EventsChoice::parse).or(file.events.clone());
+    let format = args.format.map(ReportFormat::from).or(file.format);
     Ok(Task::Check(CheckConfig {
-        aws: aws_settings(args.aws)?,
-        events: events_choice(&args.events),
-        format: args.format.into(),
+        aws,
+        events: events.unwrap_or(EventsChoice::Default),
+        format: format.unwrap_or(ReportFormat::Text),
         output: args.output.map(output_path).transpose()?,
-        scope: scope(args.scope, regions)?,
+        scope: scope(args.scope, regions, &file)?,
+        config_file,
+        exceptions: file.exceptions,
     }))
+}
+
+/// `check --fix`: the fix, refusing every flag that only the check would use.
+fn check_fix_task(args: CheckArgs) -> Result<Task, UsageError> {
+    let format = args.format.unwrap_or(ReportFormatArg::Text);
+    if !matches!(format, ReportFormatArg::Text) || args.output.is_some() {
+        return Err(UsageError(
+            "--format and --output belong to the check report; --fix prints its plan as text \
+             (use --emit for Terraform or CloudFormation)"
+                .into(),
+        ));
+    }
+    if let Some(flag) = args.scope.first_flag() {
+        return Err(UsageError(format!(
+            "{flag} belongs to the check: fix works on one account and region at a time"
+        )));
+    }
+    if let Some(flag) = args.config.first_flag() {
+        return Err(UsageError(format!(
+            "{flag} belongs to the check: fix reads no configuration file"
+        )));
+    }
+    let events = args.events.as_deref().unwrap_or("default");
+    fix_task(args.aws, events, args.fix_options)
+}
+
+/// The AWS settings and the regions to audit. `--region` and `--all-regions` override
+/// the file's `regions` and `all_regions`; as with repeated `--region`, the first region
+/// the file lists is the SDK's region unless `--region` names one.
+fn aws_and_regions(
+    aws: AwsArgs,
+    all_regions: bool,
+    file: &FileSettings,
+) -> Result<(AwsSettings, RegionChoice), UsageError> {
+    let given = !aws.region.is_empty() || all_regions;
+    let regions = match (&file.regions, given) {
+        (Some(from_file), false) => from_file.clone(),
+        _ => region_choice(&aws.region, all_regions),
+    };
+    let mut settings = aws_settings(aws)?;
+    if let (None, RegionChoice::Listed(listed)) = (&settings.region, &regions) {
+        settings.region = listed.first().cloned();
+    }
+    Ok((settings, regions))
+}
+
+impl ConfigArgs {
+    /// The configuration file and what it sets: `--config`, which must exist, or else
+    /// the working directory's vpcwatch.toml unless `--no-config`; nothing without one.
+    fn read(&self) -> Result<(Option<PathBuf>, FileSettings), UsageError> {
+        let path = match &self.config {
+            Some(path) if !path.exists() => {
+                return Err(UsageError(format!(
+                    "--config {:?}: no such file",
+                    crate::term::escape(&path.display().to_string())
+                )))
+            }
+            Some(path) => Some(path.clone()),
+            None if self.no_config => None,
+            None => config_file::in_working_directory(),
+        };
+        let settings = match &path {
+            Some(path) => config_file::load(path).map_err(|err| UsageError(err.to_string()))?,
+            None => FileSettings::default(),
+        };
+        Ok((path, settings))
+    }
+
+    /// The first configuration flag given, for `check --fix`.
+    fn first_flag(&self) -> Option<&'static str> {
+        [(self.config.is_some(), "--config"), (self.no_config, "--no-config")]
+            .into_iter()
+            .find_map(|(given, flag)| given.then_some(flag))
+    }
 }
 
 /// One `--region` is the SDK's region; several are a list to audit in turn.
@@ -353,14 +447,17 @@ fn region_choice(regions: &[String], all: bool) -> RegionChoice {
     }
 }
 
-fn scope(args: ScopeArgs, regions: RegionChoice) -> Result<Scope, UsageError> {
-    let accounts = match (&args.accounts, args.org) {
-        (Some(value), _) => AccountChoice::Listed(account_list(value)?),
-        (None, true) => AccountChoice::Organization,
-        (None, false) => AccountChoice::Caller,
+/// The accounts and regions to audit: each flag given overrides the configuration
+/// file's setting, which overrides the default.
+fn scope(args: ScopeArgs, regions: RegionChoice, file: &FileSettings) -> Result<Scope, UsageError> {
+    let accounts = match (&args.accounts, args.org, &file.accounts) {
+        (Some(value), _, _) => AccountChoice::Listed(account_list(value)?),
+        (None, true, _) => AccountChoice::Organization,
+        (None, false, Some(from_file)) => from_file.clone(),
+        (None, false, None) => AccountChoice::Caller,
     };
     let many = accounts != AccountChoice::Caller;
-    if !many && (args.external_id.is_some() || args.role_name != DEFAULT_ROLE_NAME) {
+    if !many && (args.external_id.is_some() || args.role_name.is_some()) {
         return Err(UsageError(
             "--role-name and --external-id apply to other accounts: pass --org or --accounts"
                 .into(),
@@ -369,16 +466,22 @@ fn scope(args: ScopeArgs, regions: RegionChoice) -> Result<Scope, UsageError> {
     if !many && args.shard.is_some() {
         return Err(UsageError("--shard splits accounts: pass --org or --accounts".into()));
     }
-    validate_role_name(&args.role_name)?;
+    if let Some(name) = &args.role_name {
+        validate_role_name(name)?;
+    }
     if let Some(id) = &args.external_id {
         validate_external_id(id)?;
     }
+    let concurrency = args.concurrency.map(|n| n as usize).or(file.concurrency);
     Ok(Scope {
         regions,
         accounts,
-        role_name: args.role_name,
-        external_id: args.external_id,
-        concurrency: args.concurrency as usize,
+        role_name: args
+            .role_name
+            .or(file.role_name.clone())
+            .unwrap_or_else(|| DEFAULT_ROLE_NAME.to_string()),
+        external_id: args.external_id.or(file.external_id.clone()),
+        concurrency: concurrency.unwrap_or(DEFAULT_CONCURRENCY as usize),
         shard: args.shard.as_deref().map(shard).transpose()?,
     })
 }
@@ -426,22 +529,13 @@ fn accounts_from_file(path: &str, text: &str) -> Result<Vec<String>, UsageError>
     Ok(sorted_accounts(ids))
 }
 
-fn is_account_id(id: &str) -> bool {
-    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
-}
-
 fn sorted_accounts(ids: Vec<&str>) -> Vec<String> {
     let set: std::collections::BTreeSet<&str> = ids.into_iter().collect();
     set.into_iter().map(str::to_string).collect()
 }
 
-/// IAM role names: 1 to 64 of letters, digits and `+=,.@_-`, after an optional path.
 fn validate_role_name(name: &str) -> Result<(), UsageError> {
-    let last = name.rsplit('/').next().unwrap_or_default();
-    let ok = (1..=64).contains(&last.len())
-        && name.len() <= 512
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c));
-    if ok {
+    if is_role_name(name) {
         Ok(())
     } else {
         Err(UsageError(format!(
@@ -451,11 +545,8 @@ fn validate_role_name(name: &str) -> Result<(), UsageError> {
     }
 }
 
-/// STS accepts 2 to 1,224 of letters, digits and `+=,.@:/_-`.
 fn validate_external_id(id: &str) -> Result<(), UsageError> {
-    let ok = (2..=1224).contains(&id.len())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@:/_-".contains(c));
-    if ok {
+    if is_external_id(id) {
         Ok(())
     } else {
         Err(UsageError(
@@ -533,7 +624,7 @@ fn fix_task(aws: AwsArgs, events: &str, options: FixOptions) -> Result<Task, Usa
     };
     Ok(Task::Fix(FixConfig {
         aws: aws_settings(aws)?,
-        events: events_choice(events),
+        events: EventsChoice::parse(events),
         email,
         topic_arn: options.topic_arn,
         mode,
@@ -547,9 +638,9 @@ impl ScopeArgs {
             (self.all_regions, "--all-regions"),
             (self.accounts.is_some(), "--accounts"),
             (self.org, "--org"),
-            (self.role_name != DEFAULT_ROLE_NAME, "--role-name"),
+            (self.role_name.is_some(), "--role-name"),
             (self.external_id.is_some(), "--external-id"),
-            (self.concurrency != DEFAULT_CONCURRENCY, "--concurrency"),
+            (self.concurrency.is_some(), "--concurrency"),
             (self.shard.is_some(), "--shard"),
         ]
         .into_iter()
@@ -608,9 +699,8 @@ fn validate_topic_arn(arn: &str) -> Result<(), UsageError> {
         && parts[0] == "arn"
         && parts[1].starts_with("aws")
         && parts[2] == "sns"
-        && validate_region(parts[3]).is_ok()
-        && parts[4].len() == 12
-        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && is_region(parts[3])
+        && is_account_id(parts[4])
         && !parts[5].is_empty();
     if ok {
         Ok(())
@@ -634,7 +724,7 @@ fn pattern_task(args: PatternArgs) -> Result<Task, UsageError> {
     }
     Ok(Task::Pattern(PatternConfig {
         pattern,
-        events: events_choice(&args.events),
+        events: EventsChoice::parse(&args.events),
         format: args.format.into(),
         messages,
     }))
@@ -654,26 +744,6 @@ fn messages(inline: Vec<String>, path: Option<PathBuf>) -> Option<Messages> {
         Some(path) => Some(Messages::File(path)),
         None if inline.is_empty() => None,
         None => Some(Messages::Inline(inline)),
-    }
-}
-
-/// `default`, `cis`, a path, or several of them joined by commas (`default,cis`).
-fn events_choice(value: &str) -> EventsChoice {
-    let parts: Vec<&str> = value.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
-    match parts.as_slice() {
-        [one] => single_events_choice(one),
-        many if many.len() > 1 => {
-            EventsChoice::Union(many.iter().map(|p| single_events_choice(p)).collect())
-        }
-        _ => single_events_choice(value),
-    }
-}
-
-fn single_events_choice(value: &str) -> EventsChoice {
-    match value {
-        "default" => EventsChoice::Default,
-        "cis" => EventsChoice::Cis,
-        path => EventsChoice::File(PathBuf::from(path)),
     }
 }
 
@@ -698,17 +768,8 @@ fn aws_settings(args: AwsArgs) -> Result<AwsSettings, UsageError> {
     })
 }
 
-/// Region codes are lowercase words joined by hyphens, ending in a number:
-/// `us-east-1`, `ap-southeast-2`, `us-gov-west-1`.
 fn validate_region(region: &str) -> Result<(), UsageError> {
-    let parts: Vec<&str> = region.split('-').collect();
-    let words_ok = parts.len() >= 3
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()));
-    let number_ok =
-        parts.last().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    if words_ok && number_ok {
+    if is_region(region) {
         Ok(())
     } else {
         Err(UsageError(format!(
@@ -1025,6 +1086,130 @@ mod tests {
         let sizes: Vec<usize> =
             shards.iter().map(|s| ids.iter().filter(|id| s.includes(id)).count()).collect();
         assert!(sizes.iter().all(|n| (40..=95).contains(n)), "{sizes:?}");
+    }
+
+    /// A configuration file with `text` in a directory of its own; its path.
+    fn config_file(name: &str, text: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("vpcwatch-cli-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("vpcwatch.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn check_config(args: &[&str]) -> CheckConfig {
+        match task(args).expect("a valid task") {
+            Task::Check(config) => config,
+            other => panic!("check task expected, got {other:?}"),
+        }
+    }
+
+    const TEAM_FILE: &str = r#"
+events = "default,cis"
+regions = ["eu-west-1", "us-east-1"]
+org = true
+role_name = "Auditor"
+external_id = "team-1"
+format = "json"
+concurrency = 3
+
+[[exceptions]]
+names = ["CreateVpc"]
+reason = "test"
+expires = "2030-01-01"
+"#;
+
+    #[test]
+    fn the_configuration_file_gives_what_no_flag_gives() {
+        let path = config_file("team", TEAM_FILE);
+        let config = check_config(&["check", "--config", path.to_str().unwrap()]);
+        assert_eq!(
+            config.events,
+            EventsChoice::Union(vec![EventsChoice::Default, EventsChoice::Cis])
+        );
+        assert_eq!(config.format, ReportFormat::Json);
+        assert_eq!(
+            config.scope.regions,
+            RegionChoice::Listed(vec!["eu-west-1".into(), "us-east-1".into()])
+        );
+        assert_eq!(config.aws.region.as_deref(), Some("eu-west-1"), "the first is the SDK's");
+        assert_eq!(config.scope.accounts, AccountChoice::Organization);
+        assert_eq!(config.scope.role_name, "Auditor");
+        assert_eq!(config.scope.external_id.as_deref(), Some("team-1"));
+        assert_eq!(config.scope.concurrency, 3);
+        assert_eq!(config.config_file.as_deref(), Some(path.as_path()));
+        assert_eq!(config.exceptions.len(), 1);
+        assert_eq!(config.exceptions[0].names, ["CreateVpc"]);
+    }
+
+    #[test]
+    fn flags_override_the_configuration_file_one_by_one() {
+        let path = config_file("override", TEAM_FILE);
+        let config = check_config(&[
+            "check",
+            "--config",
+            path.to_str().unwrap(),
+            "--events",
+            "cis",
+            "--format",
+            "sarif",
+            "--region",
+            "ap-southeast-2",
+            "--accounts",
+            "111111111111",
+            "--role-name",
+            "Other",
+            "--concurrency",
+            "9",
+            "--shard",
+            "1/2",
+        ]);
+        assert_eq!(config.events, EventsChoice::Cis);
+        assert_eq!(config.format, ReportFormat::Sarif);
+        assert_eq!(config.scope.regions, RegionChoice::Configured);
+        assert_eq!(config.aws.region.as_deref(), Some("ap-southeast-2"));
+        assert_eq!(config.scope.accounts, AccountChoice::Listed(vec!["111111111111".into()]));
+        assert_eq!(config.scope.role_name, "Other");
+        assert_eq!(config.scope.external_id.as_deref(), Some("team-1"), "not overridden");
+        assert_eq!(config.scope.concurrency, 9);
+        assert_eq!(config.exceptions.len(), 1, "exceptions come from the file alone");
+
+        let all = check_config(&["check", "--config", path.to_str().unwrap(), "--all-regions"]);
+        assert_eq!(all.scope.regions, RegionChoice::AllEnabled);
+        assert_eq!(all.aws.region, None);
+        let one_file = config_file("one-region", "regions = [\"eu-west-1\"]\n");
+        let one = check_config(&["check", "--config", one_file.to_str().unwrap()]);
+        assert_eq!(one.scope.regions, RegionChoice::Listed(vec!["eu-west-1".into()]));
+        assert_eq!(one.aws.region.as_deref(), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn a_missing_or_bad_configuration_file_is_a_usage_error() {
+        let err = task(&["check", "--config", "/nonexistent/team.toml"]).unwrap_err();
+        assert_eq!(err.to_string(), "--config \"/nonexistent/team.toml\": no such file");
+        let bad = config_file("bad", "format = \"json\"\nconcurrency = 0\n");
+        let err = task(&["check", "--config", bad.to_str().unwrap()]).unwrap_err().to_string();
+        assert!(err.ends_with("vpcwatch.toml:2: invalid concurrency 0: expected 1 to 64"), "{err}");
+        let argv = ["vpcwatch", "check", "--config", "x.toml", "--no-config"];
+        assert!(Cli::try_parse_from(argv).is_err(), "--config conflicts with --no-config");
+    }
+
+    #[test]
+    fn fix_reads_no_configuration_file() {
+        let err = task(&["check", "--fix", "--email", "a@example.com", "--config", "x.toml"]);
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "--config belongs to the check: fix reads no configuration file"
+        );
+        let no_config = task(&["check", "--fix", "--email", "a@example.com", "--no-config"]);
+        assert!(no_config.unwrap_err().to_string().starts_with("--no-config belongs to the check"));
+    }
+
+    #[test]
+    fn role_flags_without_other_accounts_are_refused_even_with_a_file() {
+        let path = config_file("no-accounts", "format = \"json\"\n");
+        let err = task(&["check", "--config", path.to_str().unwrap(), "--role-name", "Auditor"]);
+        assert!(err.unwrap_err().to_string().contains("pass --org or --accounts"));
     }
 
     #[test]

@@ -4,6 +4,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use serde::Serialize;
+
+use crate::date::Date;
+
 /// One subcommand and its settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Task {
@@ -63,6 +67,29 @@ pub enum EventsChoice {
     /// Several sets in one run (`default,cis`): every group of each, a name that stands
     /// in several groups judged once.
     Union(Vec<EventsChoice>),
+}
+
+impl EventsChoice {
+    /// `default`, `cis`, the path of a file of names, or several of these joined by
+    /// commas (`default,cis`).
+    pub fn parse(value: &str) -> EventsChoice {
+        let parts: Vec<&str> = value.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+        match parts.as_slice() {
+            [one] => EventsChoice::one(one),
+            many if many.len() > 1 => {
+                EventsChoice::Union(many.iter().map(|p| EventsChoice::one(p)).collect())
+            }
+            _ => EventsChoice::one(value),
+        }
+    }
+
+    fn one(value: &str) -> EventsChoice {
+        match value {
+            "default" => EventsChoice::Default,
+            "cis" => EventsChoice::Cis,
+            path => EventsChoice::File(PathBuf::from(path)),
+        }
+    }
 }
 
 /// Where a text comes from: the command line or standard input (`-`).
@@ -136,6 +163,46 @@ pub struct CheckConfig {
     pub output: Option<PathBuf>,
     /// Which accounts and regions to audit, and how many at once.
     pub scope: Scope,
+    /// The configuration file these settings were read from, if any (`--config`, or the
+    /// `vpcwatch.toml` of the working directory).
+    pub config_file: Option<PathBuf>,
+    /// The gaps the configuration file accepts, in the order written.
+    pub exceptions: Vec<Exception>,
+}
+
+/// An accepted gap: event names that may stay not covered in an account and region,
+/// why, and up to which day. Never hides a name that could not be decided. Serialized
+/// as the JSON report shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Exception {
+    /// The account it applies to; every audited account when `None`.
+    pub account: Option<String>,
+    /// The region it applies to; every audited region when `None`.
+    pub region: Option<String>,
+    /// CloudTrail event names, each once, in the order written.
+    pub names: Vec<String>,
+    /// Why the gap is accepted; never empty.
+    pub reason: String,
+    /// The last day (UTC) on which it applies.
+    pub expires: Date,
+    /// The line of its `names` in the configuration file, for the error that points at
+    /// a name the event set does not watch.
+    #[serde(skip)]
+    pub line: usize,
+}
+
+impl Exception {
+    /// Whether it reaches `name` in `account` and `region`, whatever the date.
+    pub fn covers(&self, account: &str, region: &str, name: &str) -> bool {
+        self.account.as_deref().is_none_or(|a| a == account)
+            && self.region.as_deref().is_none_or(|r| r == region)
+            && self.names.iter().any(|n| n == name)
+    }
+
+    /// Whether `today` is past its last day.
+    pub fn is_expired(&self, today: Date) -> bool {
+        today > self.expires
+    }
 }
 
 /// Which accounts and regions `check` audits.
@@ -193,6 +260,38 @@ pub enum AccountChoice {
     Listed(Vec<String>),
     /// Every active account of the caller's organization (`--org`).
     Organization,
+}
+
+/// A 12-digit AWS account ID.
+pub fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A region code: lowercase words joined by hyphens, ending in a number (`us-east-1`,
+/// `ap-southeast-2`, `us-gov-west-1`).
+pub fn is_region(region: &str) -> bool {
+    let parts: Vec<&str> = region.split('-').collect();
+    let words_ok = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()));
+    let number_ok =
+        parts.last().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    words_ok && number_ok
+}
+
+/// An IAM role name: 1 to 64 of letters, digits and `+=,.@_-`, after an optional path.
+pub fn is_role_name(name: &str) -> bool {
+    let last = name.rsplit('/').next().unwrap_or_default();
+    (1..=64).contains(&last.len())
+        && name.len() <= 512
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+}
+
+/// An external ID as STS accepts it: 2 to 1,224 of letters, digits and `+=,.@:/_-`.
+pub fn is_external_id(id: &str) -> bool {
+    (2..=1224).contains(&id.len())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@:/_-".contains(c))
 }
 
 /// One worker's share of the accounts: `index` of `count`, counted from 1.

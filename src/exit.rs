@@ -5,7 +5,7 @@ use std::process::ExitCode;
 /// The documented exit statuses of every subcommand.
 pub const EXIT_STATUS_HELP: &str = "\
 Exit status:
-  0  pass: every watched event name is covered (pattern: a message matched)
+  0  pass: every watched event name is covered or excepted (pattern: a message matched)
   1  fail: at least one name is not covered (pattern: no message matched)
   2  could not audit: bad input, no credentials, access denied, an unreadable region";
 

@@ -19,7 +19,9 @@ pub mod cmd_completions;
 pub mod cmd_fix;
 pub mod cmd_pattern;
 pub mod config;
+pub mod config_file;
 pub mod coverage;
+pub mod date;
 #[cfg(feature = "aws")]
 pub mod discover;
 pub mod events;

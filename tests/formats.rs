@@ -187,6 +187,7 @@ fn erroring() -> (Findings, EventSet) {
                     "filter VpcChanges > alarm VpcChangesAlarm > topic vpc-alerts".into()
                 },
                 chain: Links { filter: Some("VpcChanges".into()), ..Links::default() },
+                exception: None,
             }
         })
         .collect();

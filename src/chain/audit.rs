@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Findings, Verdict};
+use super::{ExceptionOutcome, Findings, Verdict};
 
 /// Everything `check` found, over every audited account and region.
 #[derive(Debug, Clone, Serialize)]
@@ -13,6 +13,9 @@ pub struct Audit {
     pub verdict: Verdict,
     pub events: String,
     pub accounts: Vec<AccountFindings>,
+    /// What became of each exception of the configuration file, in the order written;
+    /// empty until [`super::except`] applies them.
+    pub exceptions: Vec<ExceptionOutcome>,
 }
 
 /// What was found in one account.
@@ -45,7 +48,7 @@ impl Audit {
     pub fn new(events: String, mut accounts: Vec<AccountFindings>) -> Audit {
         accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
         let verdict = combine(accounts.iter().map(|a| a.verdict));
-        Audit { verdict, events, accounts }
+        Audit { verdict, events, accounts, exceptions: Vec::new() }
     }
 
     /// Every judged account and region, in report order.

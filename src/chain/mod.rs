@@ -5,10 +5,12 @@
 
 mod alarm;
 mod audit;
+mod exceptions;
 mod shared;
 mod trail;
 
 pub use audit::{combine, AccountFindings, Audit};
+pub use exceptions::{except, Excepted, ExceptionOutcome, ExceptionState};
 pub use shared::share_trails;
 
 use std::collections::HashMap;
@@ -40,6 +42,9 @@ pub enum Status {
     Covered,
     NotCovered,
     Uncertain,
+    /// Not covered, but an exception of the configuration file accepts the gap: it does
+    /// not fail the run. Only a proven gap can be excepted, never an uncertain name.
+    Excepted,
 }
 
 /// How a link is broken: proven broken, or not decidable from here.
@@ -90,6 +95,9 @@ pub struct NameFinding {
     /// For a covered name, the chain; otherwise the first broken link of the closest one.
     pub reason: String,
     pub chain: Links,
+    /// For an excepted name, the exception that accepts its gap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Excepted>,
 }
 
 /// How the reason of a chain complete but for an unconfirmed subscription starts.
@@ -281,6 +289,7 @@ impl<'a> Context<'a> {
             status,
             reason,
             chain: best.links,
+            exception: None,
         }
     }
 

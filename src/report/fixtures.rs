@@ -1,7 +1,12 @@
 //! Findings for the unit tests of every format: a passing, a failing and an erroring
-//! account, with names read from the account that need escaping.
+//! account, with names read from the account that need escaping, and an account whose
+//! gaps meet an exception in force, an expired one and an unused one.
 
-use crate::chain::{Findings, Links, NameFinding, Status, TrailFinding, Verdict};
+use crate::chain::{
+    self, AccountFindings, Audit, Findings, Links, NameFinding, Status, TrailFinding, Verdict,
+};
+use crate::config::Exception;
+use crate::date::Date;
 use crate::events::EventSet;
 use crate::inventory::{ErrorKind, LogGroupRef, ReadError};
 
@@ -66,6 +71,58 @@ pub fn erroring() -> (Findings, EventSet) {
     (findings, events)
 }
 
+/// The day the exceptions of [`with_exceptions`] are judged on.
+pub const TODAY: &str = "2027-01-15";
+
+/// Peering not covered, accepted by an exception in force; the NAT gateway names not
+/// covered, their exception expired; an exception for DeleteVpc in eu-west-1, unused.
+pub fn with_exceptions() -> (Audit, EventSet) {
+    let (mut findings, events) = passing();
+    let gaps = [
+        "CreateVpcPeeringConnection",
+        "AcceptVpcPeeringConnection",
+        "CreateNatGateway",
+        "DeleteNatGateway",
+    ];
+    for name in gaps {
+        let reason = format!("filter VpcChanges does not match {name}");
+        set(&mut findings, name, Status::NotCovered, &reason);
+    }
+    findings.verdict = Verdict::Fail;
+    let account = AccountFindings::judged(findings.account_id.clone(), vec![findings]);
+    let audit = Audit::new(events.name.clone(), vec![account]);
+    let exceptions = [
+        exception(
+            Some("123456789012"),
+            None,
+            &gaps[..2],
+            "sandbox: peering <blocked> by SCP",
+            "2027-03-31",
+        ),
+        exception(None, None, &gaps[2..], "NAT gateways retired", "2026-12-31"),
+        exception(None, Some("eu-west-1"), &["DeleteVpc"], "legacy VPCs", "2027-06-30"),
+    ];
+    let today = Date::parse(TODAY).expect("a date");
+    (chain::except(audit, &exceptions, today), events)
+}
+
+fn exception(
+    account: Option<&str>,
+    region: Option<&str>,
+    names: &[&str],
+    reason: &str,
+    expires: &str,
+) -> Exception {
+    Exception {
+        account: account.map(str::to_string),
+        region: region.map(str::to_string),
+        names: names.iter().map(|n| n.to_string()).collect(),
+        reason: reason.into(),
+        expires: Date::parse(expires).expect("a date"),
+        line: 1,
+    }
+}
+
 fn covered(group: &str, name: &str) -> NameFinding {
     NameFinding {
         name: name.into(),
@@ -79,6 +136,7 @@ fn covered(group: &str, name: &str) -> NameFinding {
             alarm: Some("VpcChangesAlarm".into()),
             topic: Some("vpc-alerts".into()),
         },
+        exception: None,
     }
 }
 

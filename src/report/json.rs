@@ -1,12 +1,17 @@
 //! The JSON reports of `check`: one object for the whole run (`--format json`), or one
 //! object per account, a line each (`--format jsonl`). An account's object is the same
-//! in both; stable field names, strings kept exact.
+//! in both; stable field names, strings kept exact. What became of each exception of the
+//! configuration file is in the whole run's object only: an exception may reach several
+//! accounts, and the lines of shards must join into the whole (excepted names carry
+//! their exception in both).
 
 use std::io::Write;
 
 use serde::Serialize;
 
-use crate::chain::{AccountFindings, Audit, Findings, NameFinding, Status, TrailFinding, Verdict};
+use crate::chain::{
+    AccountFindings, Audit, ExceptionOutcome, Findings, NameFinding, Status, TrailFinding, Verdict,
+};
 use crate::inventory::ReadError;
 
 #[derive(Serialize)]
@@ -15,6 +20,7 @@ struct Report<'a> {
     events: &'a str,
     summary: AccountsSummary,
     accounts: Vec<Account<'a>>,
+    exceptions: &'a [ExceptionOutcome],
 }
 
 #[derive(Serialize)]
@@ -51,6 +57,7 @@ struct Summary {
     covered: usize,
     not_covered: usize,
     uncertain: usize,
+    excepted: usize,
 }
 
 #[derive(Serialize)]
@@ -72,6 +79,7 @@ pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
             error: audit.accounts_with(Verdict::Error),
         },
         accounts: audit.accounts.iter().map(|a| account(a, &audit.events)).collect(),
+        exceptions: &audit.exceptions,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
     writeln!(out)
@@ -105,6 +113,7 @@ fn region(findings: &Findings) -> Region<'_> {
             covered: findings.count(Status::Covered),
             not_covered: findings.count(Status::NotCovered),
             uncertain: findings.count(Status::Uncertain),
+            excepted: findings.count(Status::Excepted),
         },
         trails: &findings.trails,
         names: &findings.names,
@@ -161,5 +170,38 @@ mod tests {
         assert_eq!(parsed.len(), 2);
         assert_eq!(parsed[0], whole["accounts"][0]);
         assert_eq!(parsed[1]["verdict"], "error");
+    }
+
+    #[test]
+    fn exceptions_are_listed_once_for_the_run_and_excepted_names_carry_theirs() {
+        let (audit, _) = fixtures::with_exceptions();
+        let mut out = Vec::new();
+        write(&mut out, &audit).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let states: Vec<&str> = doc["exceptions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, ["applied", "expired", "unused"]);
+        assert_eq!(doc["exceptions"][1]["account"], serde_json::Value::Null);
+        assert_eq!(doc["exceptions"][1]["matches"], 2);
+        let region = &doc["accounts"][0]["regions"][0];
+        assert_eq!(region["summary"]["excepted"], 2);
+        assert_eq!(region["summary"]["not_covered"], 2);
+        let names = region["names"].as_array().unwrap();
+        let peering = names.iter().find(|n| n["name"] == "AcceptVpcPeeringConnection").unwrap();
+        assert_eq!(peering["status"], "excepted");
+        assert_eq!(peering["exception"]["expires"], "2027-03-31");
+        assert!(names
+            .iter()
+            .filter(|n| n["status"] != "excepted")
+            .all(|n| n.get("exception").is_none()));
+
+        let mut lines = Vec::new();
+        write_lines(&mut lines, &audit).unwrap();
+        let line: serde_json::Value = serde_json::from_slice(&lines).unwrap();
+        assert_eq!(line, doc["accounts"][0], "a line is the account's object, no more");
     }
 }

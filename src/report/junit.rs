@@ -1,14 +1,18 @@
 //! The JUnit XML report of `check`, for the test reports of CI systems (GitLab's
 //! `artifacts:reports:junit`, Jenkins, Azure Pipelines): one test suite for the account
 //! and region, one test case per watched name with its group as class name, a failure
-//! for a name not covered and an error for one that could not be decided.
+//! for a name not covered, an error for one that could not be decided and a skip for one
+//! whose gap an exception accepts. When the configuration file has exceptions, a last
+//! suite has a case for each: passed when applied, skipped when expired or unused (they
+//! do not fail the run by themselves).
 //!
 //! The XML is written by hand: the format is small, and every string from the account
 //! goes through [`escape`], which also drops what XML 1.0 cannot carry at all.
 
 use std::io::Write;
 
-use crate::chain::{Audit, Findings, NameFinding, Status};
+use super::{described, exception_summary};
+use crate::chain::{Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status};
 
 /// Writes the run as one `<testsuites>` document: a suite per account and region, and
 /// one per account that could not be audited, holding a single errored case.
@@ -18,10 +22,13 @@ pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
     let total = audit.targets().map(|f| f.names.len()).sum::<usize>() + failed;
     let failures = cases(Status::NotCovered).count();
     let errors = cases(Status::Uncertain).count() + failed;
+    let exceptions = &audit.exceptions;
+    let skipped = cases(Status::Excepted).count() + unheeded(exceptions);
+    let total = total + exceptions.len();
     writeln!(out, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         out,
-        r#"<testsuites name="vpcwatch check" tests="{total}" failures="{failures}" errors="{errors}" skipped="0">"#
+        r#"<testsuites name="vpcwatch check" tests="{total}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#
     )?;
     for account in &audit.accounts {
         if let Some(error) = &account.error {
@@ -31,17 +38,49 @@ pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
             write_suite(out, findings)?;
         }
     }
+    write_exceptions(out, exceptions)?;
     writeln!(out, "</testsuites>")
+}
+
+/// How many exceptions are expired or unused.
+fn unheeded(exceptions: &[ExceptionOutcome]) -> usize {
+    exceptions.iter().filter(|o| o.state != ExceptionState::Applied).count()
+}
+
+/// One case per exception, in the order written; skipped when expired or unused.
+fn write_exceptions(out: &mut dyn Write, exceptions: &[ExceptionOutcome]) -> std::io::Result<()> {
+    if exceptions.is_empty() {
+        return Ok(());
+    }
+    let (total, skipped) = (exceptions.len(), unheeded(exceptions));
+    writeln!(
+        out,
+        r#"  <testsuite name="exceptions" tests="{total}" failures="0" errors="0" skipped="{skipped}">"#
+    )?;
+    for outcome in exceptions {
+        let name = escape(&outcome.exception.names.join(", "));
+        let summary = escape(&exception_summary(outcome));
+        writeln!(out, r#"    <testcase name="{name}" classname="exceptions">"#)?;
+        match outcome.state {
+            ExceptionState::Applied => writeln!(out, "      <system-out>{summary}</system-out>")?,
+            ExceptionState::Expired | ExceptionState::Unused => {
+                writeln!(out, r#"      <skipped message="{summary}"/>"#)?
+            }
+        }
+        writeln!(out, "    </testcase>")?;
+    }
+    writeln!(out, "  </testsuite>")
 }
 
 fn write_suite(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
     let total = findings.names.len();
     let cases = |status| findings.names.iter().filter(|n| n.status == status).count();
     let (failures, errors) = (cases(Status::NotCovered), cases(Status::Uncertain));
+    let skipped = cases(Status::Excepted);
     let suite = format!("{}/{}", findings.account_id, findings.region);
     writeln!(
         out,
-        r#"  <testsuite name="{}" tests="{total}" failures="{failures}" errors="{errors}" skipped="0">"#,
+        r#"  <testsuite name="{}" tests="{total}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#,
         escape(&suite)
     )?;
     write_properties(out, findings)?;
@@ -89,6 +128,11 @@ fn write_case(out: &mut dyn Write, name: &NameFinding) -> std::io::Result<()> {
         Status::Covered => return writeln!(out, "{open}/>"),
         Status::NotCovered => ("failure", "not_covered"),
         Status::Uncertain => ("error", "uncertain"),
+        Status::Excepted => {
+            writeln!(out, "{open}>")?;
+            writeln!(out, r#"      <skipped message="{}"/>"#, escape(&described(name)))?;
+            return writeln!(out, "    </testcase>");
+        }
     };
     let reason = escape(&name.reason);
     writeln!(out, "{open}>")?;
@@ -209,5 +253,35 @@ mod tests {
         let xml = junit(fixtures::erroring);
         assert!(xml.contains(r#"failures="0" errors="2""#), "{xml}");
         assert!(xml.contains("<system-err>could not read: cloudwatch:DescribeAlarms for alarms in us-east-1: access denied"), "{xml}");
+    }
+
+    #[test]
+    fn excepted_names_are_skipped_and_exceptions_have_a_suite() {
+        let (audit, _) = fixtures::with_exceptions();
+        let mut out = Vec::new();
+        write(&mut out, &audit).unwrap();
+        let xml = String::from_utf8(out).unwrap();
+        assert!(
+            xml.contains(r#"<testsuites name="vpcwatch check" tests="33" failures="2" errors="0" skipped="4">"#),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"tests="30" failures="2" errors="0" skipped="2">"#), "{xml}");
+        assert!(
+            xml.contains(r#"<testcase name="CreateVpcPeeringConnection" classname="VPC peering">
+      <skipped message="filter VpcChanges does not match CreateVpcPeeringConnection; excepted until 2027-03-31: sandbox: peering &lt;blocked&gt; by SCP"/>"#),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                r#"<testsuite name="exceptions" tests="3" failures="0" errors="0" skipped="2">"#
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                r#"<skipped message="DeleteVpc (every account, region eu-west-1): in force"#
+            ),
+            "{xml}"
+        );
     }
 }

@@ -1,12 +1,15 @@
 //! The Markdown report of `check`: a short summary for a pull request comment or a GitHub
 //! Actions job summary (`>> $GITHUB_STEP_SUMMARY`). A verdict line, a table of groups,
-//! then the names not covered or undecided with their reasons. Every string read from
-//! the account is escaped, so a filter named `*[x](y)` stays text.
+//! then the names not covered or undecided with their reasons, then what became of each
+//! exception of the configuration file. Every string read from the account is escaped,
+//! so a filter named `*[x](y)` stays text.
 
 use std::io::Write;
 
-use super::{by_reason, covering_trails, tally, REMEDIATION};
-use crate::chain::{Audit, Findings, Status, Verdict};
+use super::{
+    by_reason, covering_trails, exception_summary, state_word, status_words, tally, REMEDIATION,
+};
+use crate::chain::{Audit, ExceptionOutcome, Findings, Status, Verdict};
 use crate::events::EventSet;
 use crate::term;
 
@@ -15,6 +18,7 @@ pub(super) fn write(
     out: &mut dyn Write,
     findings: &Findings,
     events: &EventSet,
+    exceptions: &[ExceptionOutcome],
 ) -> std::io::Result<()> {
     let verdict = match findings.verdict {
         Verdict::Pass => "PASS",
@@ -35,6 +39,7 @@ pub(super) fn write(
     write_names(out, findings, Status::NotCovered, "Not covered")?;
     write_names(out, findings, Status::Uncertain, "Undecided")?;
     write_errors(out, findings)?;
+    write_exceptions(out, exceptions)?;
     if findings.verdict != Verdict::Pass {
         writeln!(out)?;
         writeln!(out, "**To fix:** {REMEDIATION}")?;
@@ -87,14 +92,15 @@ pub(super) fn write_many(
         writeln!(out, "### {} {}", escape(&findings.account_id), escape(&findings.region))?;
         writeln!(out)?;
         for (status, reason, names) in by_reason(findings) {
-            let what = if status == Status::NotCovered { "not covered" } else { "undecided" };
+            let what = status_words(status);
             let names: Vec<String> = names.iter().map(|n| format!("**{}**", escape(n))).collect();
-            writeln!(out, "- {what}: {}: {}", names.join(", "), escape(reason))?;
+            writeln!(out, "- {what}: {}: {}", names.join(", "), escape(&reason))?;
         }
         for error in &findings.errors {
             writeln!(out, "- could not read: {}", escape(&error.to_string()))?;
         }
     }
+    write_exceptions(out, &audit.exceptions)?;
     if audit.verdict != Verdict::Pass {
         writeln!(out)?;
         writeln!(out, "**To fix:** {REMEDIATION}")?;
@@ -115,11 +121,16 @@ fn verdict_line(findings: &Findings) -> String {
     let covered = findings.count(Status::Covered);
     let missing = findings.count(Status::NotCovered);
     let unsure = findings.count(Status::Uncertain);
+    let excepted = findings.count(Status::Excepted);
     let mut line = match findings.verdict {
-        Verdict::Pass => return format!("PASS: all {total} names covered"),
+        Verdict::Pass if excepted == 0 => return format!("PASS: all {total} names covered"),
+        Verdict::Pass => format!("PASS: {covered} of {total} names covered"),
         Verdict::Fail => format!("FAIL: {covered} of {total} names covered, {missing} not covered"),
         Verdict::Error => format!("ERROR: {covered} of {total} names covered"),
     };
+    if excepted > 0 {
+        line.push_str(&format!(", {excepted} excepted"));
+    }
     if unsure > 0 {
         line.push_str(&format!(", {unsure} could not be decided"));
     }
@@ -135,6 +146,8 @@ fn write_table(out: &mut dyn Write, findings: &Findings, events: &EventSet) -> s
             "fail"
         } else if row.uncertain > 0 {
             "undecided"
+        } else if row.excepted > 0 {
+            "excepted"
         } else {
             "ok"
         };
@@ -179,6 +192,21 @@ fn write_errors(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()>
     Ok(())
 }
 
+/// What became of each exception of the configuration file, one line each.
+fn write_exceptions(out: &mut dyn Write, exceptions: &[ExceptionOutcome]) -> std::io::Result<()> {
+    if exceptions.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "### Exceptions")?;
+    writeln!(out)?;
+    for outcome in exceptions {
+        let state = state_word(outcome.state);
+        writeln!(out, "- **{state}**: {}", escape(&exception_summary(outcome)))?;
+    }
+    Ok(())
+}
+
 /// Escapes text for GitHub-flavoured Markdown, inline: control and bidirectional
 /// characters become visible (as on a terminal), line breaks spaces, and every ASCII
 /// punctuation character that can start emphasis, a link, HTML, a table cell, an entity,
@@ -205,7 +233,7 @@ mod tests {
     fn markdown(fixture: fn() -> (Findings, EventSet)) -> String {
         let (findings, events) = fixture();
         let mut out = Vec::new();
-        write(&mut out, &findings, &events).unwrap();
+        write(&mut out, &findings, &events, &[]).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -251,5 +279,20 @@ mod tests {
         let md = markdown(fixtures::erroring);
         assert!(md.contains("**ERROR: 28 of 30 names covered, 2 could not be decided**"), "{md}");
         assert!(md.contains("### Could not read\n\n- cloudwatch:DescribeAlarms for alarms in us-east-1: access denied"), "{md}");
+    }
+
+    #[test]
+    fn exceptions_get_a_short_section_and_excepted_groups_say_so() {
+        let (audit, events) = fixtures::with_exceptions();
+        let mut out = Vec::new();
+        write(&mut out, audit.single().unwrap(), &events, &audit.exceptions).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        assert!(md.contains("**FAIL: 26 of 30 names covered, 2 not covered, 2 excepted**"), "{md}");
+        assert!(md.contains("| VPC peering | 2 | 4 | excepted |"), "{md}");
+        assert!(md.contains("| NAT gateway | 0 | 2 | fail |"), "{md}");
+        assert!(md.contains("### Exceptions\n\n- **applied**: CreateVpcPeeringConnection"), "{md}");
+        assert!(md.contains("peering \\<blocked\\> by SCP"), "escaped: {md}");
+        assert!(md.contains("\n- **expired**: CreateNatGateway, DeleteNatGateway"), "{md}");
+        assert!(md.contains("\n- **unused**: DeleteVpc"), "{md}");
     }
 }

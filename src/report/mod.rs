@@ -11,8 +11,8 @@ mod text;
 
 use std::io::Write;
 
-use crate::chain::{Audit, Findings, Status};
-use crate::config::ReportFormat;
+use crate::chain::{Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status};
+use crate::config::{Exception, ReportFormat};
 use crate::events::{EventSet, Group};
 use crate::term::Style;
 
@@ -30,9 +30,13 @@ pub fn write(
     style: Style,
 ) -> std::io::Result<()> {
     match (format, audit.single()) {
-        (ReportFormat::Text, Some(findings)) => text::write(out, findings, style),
+        (ReportFormat::Text, Some(findings)) => {
+            text::write(out, findings, &audit.exceptions, style)
+        }
         (ReportFormat::Text, None) => text::write_many(out, audit, style),
-        (ReportFormat::Markdown, Some(findings)) => markdown::write(out, findings, events),
+        (ReportFormat::Markdown, Some(findings)) => {
+            markdown::write(out, findings, events, &audit.exceptions)
+        }
         (ReportFormat::Markdown, None) => markdown::write_many(out, audit, events),
         (ReportFormat::Json, _) => json::write(out, audit),
         (ReportFormat::Jsonl, _) => json::write_lines(out, audit),
@@ -56,17 +60,79 @@ fn covering_trails(findings: &Findings) -> Vec<&str> {
 
 /// The names of a region that are not covered, grouped by status and reason, in report
 /// order: one line per distinct reason keeps a report of many accounts short.
-fn by_reason(findings: &Findings) -> Vec<(Status, &str, Vec<&str>)> {
-    let mut groups: Vec<(Status, &str, Vec<&str>)> = Vec::new();
+fn by_reason(findings: &Findings) -> Vec<(Status, String, Vec<&str>)> {
+    let mut groups: Vec<(Status, String, Vec<&str>)> = Vec::new();
     let open = findings.names.iter().filter(|n| n.status != Status::Covered);
     for name in open {
-        match groups.iter_mut().find(|(s, r, _)| *s == name.status && *r == name.reason) {
+        let reason = described(name);
+        match groups.iter_mut().find(|(s, r, _)| *s == name.status && *r == reason) {
             Some((_, _, names)) if !names.contains(&name.name.as_str()) => names.push(&name.name),
             Some(_) => {}
-            None => groups.push((name.status, &name.reason, vec![&name.name])),
+            None => groups.push((name.status, reason, vec![&name.name])),
         }
     }
     groups
+}
+
+/// A name's reason as every report shows it: for an excepted name its own reason, then
+/// the exception that accepts the gap.
+fn described(name: &NameFinding) -> String {
+    match &name.exception {
+        Some(accepted) => {
+            format!("{}; excepted until {}: {}", name.reason, accepted.expires, accepted.reason)
+        }
+        None => name.reason.clone(),
+    }
+}
+
+/// What the reports call a status in a sentence.
+fn status_words(status: Status) -> &'static str {
+    match status {
+        Status::Covered => "covered",
+        Status::NotCovered => "not covered",
+        Status::Uncertain => "undecided",
+        Status::Excepted => "excepted",
+    }
+}
+
+/// Where an exception applies, in words.
+fn exception_scope(exception: &Exception) -> String {
+    match (&exception.account, &exception.region) {
+        (None, None) => "every account and region".into(),
+        (Some(account), None) => format!("account {account}, every region"),
+        (None, Some(region)) => format!("every account, region {region}"),
+        (Some(account), Some(region)) => format!("account {account}, region {region}"),
+    }
+}
+
+/// What became of an exception, in one sentence: its names and scope, its state with its
+/// date and the gaps it reaches, and its reason.
+fn exception_summary(outcome: &ExceptionOutcome) -> String {
+    let exception = &outcome.exception;
+    let (gaps, until) = (outcome.matches, exception.expires);
+    let what = match outcome.state {
+        ExceptionState::Applied => format!("accepts {gaps} gap(s) until {until}"),
+        ExceptionState::Expired if gaps > 0 => {
+            format!("expired after {until}, so its {gaps} gap(s) fail")
+        }
+        ExceptionState::Expired => format!("expired after {until}"),
+        ExceptionState::Unused => format!("in force until {until}, but no name it lists is a gap"),
+    };
+    format!(
+        "{} ({}): {what}; reason: {}",
+        exception.names.join(", "),
+        exception_scope(exception),
+        exception.reason
+    )
+}
+
+/// What the reports call an exception's state.
+fn state_word(state: ExceptionState) -> &'static str {
+    match state {
+        ExceptionState::Applied => "applied",
+        ExceptionState::Expired => "expired",
+        ExceptionState::Unused => "unused",
+    }
 }
 
 /// How the names of one group fared.
@@ -77,12 +143,13 @@ struct GroupTally<'a> {
     covered: usize,
     not_covered: usize,
     uncertain: usize,
+    excepted: usize,
 }
 
 impl<'a> GroupTally<'a> {
     /// A group of which nothing was judged.
     fn empty(group: &'a Group) -> GroupTally<'a> {
-        GroupTally { group, total: 0, covered: 0, not_covered: 0, uncertain: 0 }
+        GroupTally { group, total: 0, covered: 0, not_covered: 0, uncertain: 0, excepted: 0 }
     }
 }
 
@@ -100,6 +167,7 @@ fn tally<'a>(findings: &Findings, events: &'a EventSet) -> Vec<GroupTally<'a>> {
                 covered: count(Status::Covered),
                 not_covered: count(Status::NotCovered),
                 uncertain: count(Status::Uncertain),
+                excepted: count(Status::Excepted),
             }
         })
         .collect()

@@ -10,13 +10,21 @@
 //! account and region as logical locations too. Its `partialFingerprints` hash the
 //! account, region, rule and event name, so an alert stays one alert across runs and
 //! closes when the name becomes covered.
+//!
+//! A gap that an exception of the configuration file accepts keeps its result, with an
+//! accepted external suppression (`result.suppressions`) whose justification is the
+//! exception's reason: a viewer that honours suppressions shows it as suppressed rather
+//! than open, and the fingerprint stays the gap's, so it is the same alert. What became
+//! of each exception is a configuration notification of the first run
+//! (`invocation.toolConfigurationNotifications`): a note for each one applied, a warning
+//! for each one expired or unused.
 
 use std::io::Write;
 
 use serde_json::{json, Value};
 
-use super::{tally, GroupTally, REMEDIATION};
-use crate::chain::{Audit, Findings, NameFinding, Status};
+use super::{described, exception_summary, state_word, tally, GroupTally, REMEDIATION};
+use crate::chain::{Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status};
 use crate::events::{EventSet, Group};
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -38,8 +46,28 @@ pub(super) fn write(out: &mut dyn Write, audit: &Audit, events: &EventSet) -> st
         }
         runs.extend(account.regions.iter().map(|findings| run(findings, events)));
     }
+    if let Some(first) = runs.first_mut() {
+        add_exception_notifications(first, &audit.exceptions);
+    }
     serde_json::to_writer_pretty(&mut *out, &log(runs))?;
     writeln!(out)
+}
+
+/// The state of each exception, as configuration notifications of `run`'s invocation.
+fn add_exception_notifications(run: &mut Value, exceptions: &[ExceptionOutcome]) {
+    if exceptions.is_empty() {
+        return;
+    }
+    let notifications: Vec<Value> = exceptions
+        .iter()
+        .map(|outcome| {
+            let level = if outcome.state == ExceptionState::Applied { "note" } else { "warning" };
+            let text =
+                format!("exception {}: {}", state_word(outcome.state), exception_summary(outcome));
+            json!({"level": level, "message": {"text": text}, "properties": {"exception": outcome}})
+        })
+        .collect();
+    run["invocations"][0]["toolConfigurationNotifications"] = Value::Array(notifications);
 }
 
 fn log(runs: Vec<Value>) -> Value {
@@ -158,17 +186,17 @@ fn rule_name(group: &Group) -> String {
 fn result(findings: &Findings, events: &EventSet, name: &NameFinding) -> Option<Value> {
     let level = match name.status {
         Status::Covered => return None,
-        Status::NotCovered => "error",
+        Status::NotCovered | Status::Excepted => "error",
         Status::Uncertain => "warning",
     };
     let (index, group) = events.groups.iter().enumerate().find(|(_, g)| g.title == name.group)?;
     let rule = rule_id(group);
     let verb = if level == "error" { "is not covered" } else { "could not be decided" };
-    Some(json!({
+    let mut result = json!({
         "ruleId": rule,
         "ruleIndex": index,
         "level": level,
-        "message": {"text": format!("{} {verb}: {}", name.name, name.reason)},
+        "message": {"text": format!("{} {verb}: {}", name.name, described(name))},
         "locations": [location(findings)],
         "partialFingerprints": {
             FINGERPRINT_KEY: fingerprint(&[&findings.account_id, &findings.region, &rule, &name.name]),
@@ -179,7 +207,16 @@ fn result(findings: &Findings, events: &EventSet, name: &NameFinding) -> Option<
             "status": name.status,
             "chain": name.chain,
         },
-    }))
+    });
+    if let Some(accepted) = &name.exception {
+        result["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": format!("{} (excepted until {})", accepted.reason, accepted.expires),
+        }]);
+        result["properties"]["exception"] = json!(accepted);
+    }
+    Some(result)
 }
 
 fn location(findings: &Findings) -> Value {
@@ -334,5 +371,38 @@ mod tests {
         );
         assert_eq!(rule_name(&cis.groups[3]), "Cis413ChangesAlert");
         assert_eq!(rule_name(&EventSet::default_set().groups[4]), "RouteTableChangesAlert");
+    }
+
+    #[test]
+    fn an_excepted_gap_is_a_suppressed_result_and_exceptions_are_notifications() {
+        let (audit, events) = fixtures::with_exceptions();
+        let mut out = Vec::new();
+        write(&mut out, &audit, &events).unwrap();
+        let log: Value = serde_json::from_slice(&out).unwrap();
+        let run = &log["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), 4, "excepted gaps keep their results");
+        let suppressed: Vec<&Value> =
+            results.iter().filter(|r| r.get("suppressions").is_some()).collect();
+        assert_eq!(suppressed.len(), 2);
+        assert_eq!(suppressed[0]["properties"]["eventName"], "CreateVpcPeeringConnection");
+        assert_eq!(
+            suppressed[0]["suppressions"],
+            json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": "sandbox: peering <blocked> by SCP (excepted until 2027-03-31)",
+            }])
+        );
+        let notifications =
+            run["invocations"][0]["toolConfigurationNotifications"].as_array().unwrap();
+        let levels: Vec<&Value> = notifications.iter().map(|n| &n["level"]).collect();
+        assert_eq!(levels, ["note", "warning", "warning"]);
+        let text = notifications[1]["message"]["text"].as_str().unwrap();
+        assert!(
+            text.starts_with("exception expired: CreateNatGateway, DeleteNatGateway"),
+            "{text}"
+        );
+        assert_eq!(run["invocations"][0]["executionSuccessful"], true);
     }
 }

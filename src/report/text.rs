@@ -2,21 +2,32 @@
 //! trails, then each watched name under its group with its chain or its first broken
 //! link, then one verdict line. Several: a table of every account and region with the
 //! trails that cover it, then, for each one that did not pass, its names grouped by
-//! reason, then one verdict line for the run.
+//! reason, then one verdict line for the run. Either way, when the configuration file
+//! has exceptions, a section says what became of each before the verdict line.
 
 use std::io::Write;
 
-use super::{by_reason, covering_trails};
-use crate::chain::{AccountFindings, Audit, Findings, NameFinding, Status, TrailFinding, Verdict};
+use super::{by_reason, covering_trails, described, exception_summary, state_word, status_words};
+use crate::chain::{
+    AccountFindings, Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status,
+    TrailFinding, Verdict,
+};
 use crate::term::{escape, Style};
 
 /// Width of the status column and the name column.
 const STATUS_WIDTH: usize = 8;
 const NAME_WIDTH: usize = 30;
+/// Width of the state column of the exceptions.
+const EXCEPTION_WIDTH: usize = 9;
 /// Where wrapped reasons stop.
 const LINE_WIDTH: usize = 80;
 
-pub(super) fn write(out: &mut dyn Write, findings: &Findings, style: Style) -> std::io::Result<()> {
+pub(super) fn write(
+    out: &mut dyn Write,
+    findings: &Findings,
+    exceptions: &[ExceptionOutcome],
+    style: Style,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "{} account {}, region {}, events {}",
@@ -28,6 +39,7 @@ pub(super) fn write(out: &mut dyn Write, findings: &Findings, style: Style) -> s
     write_trails(out, &findings.trails, style)?;
     write_names(out, &findings.names, style)?;
     write_errors(out, findings)?;
+    write_exceptions(out, exceptions, style)?;
     writeln!(out)?;
     writeln!(out, "{}", verdict_line(findings, style))
 }
@@ -50,6 +62,7 @@ pub(super) fn write_many(out: &mut dyn Write, audit: &Audit, style: Style) -> st
     for account in audit.accounts.iter().filter(|a| a.verdict != Verdict::Pass) {
         write_account_details(out, account, style)?;
     }
+    write_exceptions(out, &audit.exceptions, style)?;
     writeln!(out)?;
     writeln!(out, "{}", run_verdict_line(audit, style))
 }
@@ -104,7 +117,7 @@ fn write_account_details(
         });
         writeln!(out, "{}", style.strong(&title))?;
         for (status, reason, names) in by_reason(findings) {
-            let what = if status == Status::NotCovered { "not covered" } else { "undecided" };
+            let what = status_words(status);
             let line = format!("{} {what}: {}: {}", names.len(), names.join(", "), reason);
             write_wrapped(out, "  - ", &escape(&line))?;
         }
@@ -175,15 +188,17 @@ fn trail_facts(trail: &TrailFinding) -> String {
 }
 
 fn write_names(out: &mut dyn Write, names: &[NameFinding], style: Style) -> std::io::Result<()> {
-    let mut previous: Option<&NameFinding> = None;
+    let mut previous: Option<(&NameFinding, String)> = None;
     for name in names {
-        if previous.is_none_or(|p| p.group != name.group) {
+        if previous.as_ref().is_none_or(|(p, _)| p.group != name.group) {
             writeln!(out)?;
             writeln!(out, "{}", style.strong(&escape(&name.group)))?;
         }
-        let repeated = previous.is_some_and(|p| p.status == name.status && p.reason == name.reason);
-        write_name(out, name, if repeated { "as above" } else { &name.reason }, style)?;
-        previous = Some(name);
+        let reason = described(name);
+        let repeated =
+            previous.as_ref().is_some_and(|(p, r)| p.status == name.status && *r == reason);
+        write_name(out, name, if repeated { "as above" } else { &reason }, style)?;
+        previous = Some((name, reason));
     }
     Ok(())
 }
@@ -199,6 +214,7 @@ fn write_name(
         Status::Covered => style.good(&format!("{:<STATUS_WIDTH$}", "ok")),
         Status::NotCovered => style.bad(&format!("{:<STATUS_WIDTH$}", "FAIL")),
         Status::Uncertain => style.unsure(&format!("{:<STATUS_WIDTH$}", "UNSURE")),
+        Status::Excepted => style.unsure(&format!("{:<STATUS_WIDTH$}", "EXCEPT")),
     };
     let indent = 2 + STATUS_WIDTH + NAME_WIDTH;
     let lines = wrap(&escape(reason), LINE_WIDTH - indent);
@@ -235,20 +251,55 @@ fn verdict_line(findings: &Findings, style: Style) -> String {
     let covered = findings.count(Status::Covered);
     let missing = findings.count(Status::NotCovered);
     let unsure = findings.count(Status::Uncertain);
+    let excepted = match findings.count(Status::Excepted) {
+        0 => String::new(),
+        n => format!(", {n} excepted"),
+    };
     match findings.verdict {
-        Verdict::Pass => style.good(&format!("PASS: all {total} names covered")),
+        Verdict::Pass if excepted.is_empty() => {
+            style.good(&format!("PASS: all {total} names covered"))
+        }
+        Verdict::Pass => style.good(&format!("PASS: {covered} of {total} names covered{excepted}")),
         Verdict::Fail => {
-            let mut line =
-                format!("FAIL: {covered} of {total} names covered, {missing} not covered");
+            let mut line = format!(
+                "FAIL: {covered} of {total} names covered, {missing} not covered{excepted}"
+            );
             if unsure > 0 {
                 line.push_str(&format!(", {unsure} undecided"));
             }
             style.bad(&line)
         }
         Verdict::Error => style.unsure(&format!(
-            "ERROR: {covered} of {total} names covered, {unsure} could not be decided"
+            "ERROR: {covered} of {total} names covered{excepted}, {unsure} could not be decided"
         )),
     }
+}
+
+/// What became of each exception of the configuration file, in the order written.
+fn write_exceptions(
+    out: &mut dyn Write,
+    exceptions: &[ExceptionOutcome],
+    style: Style,
+) -> std::io::Result<()> {
+    if exceptions.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "{}", style.strong("Exceptions"))?;
+    for outcome in exceptions {
+        let word = format!("{:<EXCEPTION_WIDTH$}", state_word(outcome.state));
+        let label = match outcome.state {
+            ExceptionState::Applied => word,
+            ExceptionState::Expired => style.bad(&word.to_uppercase()),
+            ExceptionState::Unused => style.unsure(&word),
+        };
+        let lines = wrap(&escape(&exception_summary(outcome)), LINE_WIDTH - 2 - EXCEPTION_WIDTH);
+        for (i, line) in lines.iter().enumerate() {
+            let lead = if i == 0 { label.clone() } else { " ".repeat(EXCEPTION_WIDTH) };
+            writeln!(out, "  {lead}{line}")?;
+        }
+    }
+    Ok(())
 }
 
 /// Breaks `text` into lines of at most `width` characters at spaces; a word longer than
@@ -284,5 +335,68 @@ mod tests {
     #[test]
     fn wrap_puts_an_overlong_word_alone() {
         assert_eq!(wrap("a verylongword b", 5), ["a", "verylongword", "b"]);
+    }
+
+    fn text_with_exceptions() -> String {
+        let (audit, _) = crate::report::fixtures::with_exceptions();
+        let mut out = Vec::new();
+        write(&mut out, audit.single().unwrap(), &audit.exceptions, Style::plain()).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn an_excepted_name_keeps_its_reason_and_shows_the_exception() {
+        let text = text_with_exceptions();
+        assert!(
+            text.contains(
+                "  EXCEPT  CreateVpcPeeringConnection    filter VpcChanges does not match\n\
+                 \x20                                       CreateVpcPeeringConnection; excepted\n\
+                 \x20                                       until 2027-03-31: sandbox: peering\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("  FAIL    CreateNatGateway "),
+            "an expired exception accepts nothing"
+        );
+        assert!(
+            text.ends_with("\nFAIL: 26 of 30 names covered, 2 not covered, 2 excepted\n"),
+            "{text}"
+        );
+        assert!(text.lines().all(|l| l.chars().count() <= LINE_WIDTH), "{text}");
+    }
+
+    #[test]
+    fn the_exceptions_section_gives_each_state_before_the_verdict() {
+        let text = text_with_exceptions();
+        let section = &text[text.find("\nExceptions\n").expect("a section")..];
+        let states: Vec<&str> = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("  "))
+            .filter(|l| !l.starts_with(' '))
+            .map(|l| l.split_whitespace().next().unwrap())
+            .collect();
+        assert_eq!(states, ["applied", "EXPIRED", "unused"], "{section}");
+        assert!(section.contains("expired after 2026-12-31, so its 2 gap(s) fail"), "{section}");
+        assert!(
+            section.contains("DeleteVpc (every account, region eu-west-1): in force"),
+            "{section}"
+        );
+    }
+
+    #[test]
+    fn a_run_of_several_regions_lists_excepted_names_and_the_exceptions() {
+        let (mut audit, _) = crate::report::fixtures::with_exceptions();
+        let mut second = audit.accounts[0].regions[0].clone();
+        second.region = "eu-west-1".into();
+        audit.accounts[0].regions.push(second);
+        let mut out = Vec::new();
+        write_many(&mut out, &audit, Style::plain()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("  - 1 excepted: CreateVpcPeeringConnection: filter VpcChanges does not"),
+            "{text}"
+        );
+        assert!(text.contains("\nExceptions\n  applied  "), "{text}");
     }
 }
