@@ -6,7 +6,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
@@ -273,17 +273,9 @@ fn a_bad_file_stops_the_run_with_one_line_before_any_aws_call() {
     );
 }
 
-/// tests/support/validate.py KIND PATH in the emulator's venv; its JSON answer.
+/// validate.py KIND PATH; its JSON answer.
 fn validate(kind: &str, path: &Path) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/validate.py");
-    let output = Command::new(support::venv_python())
-        .arg(script)
-        .arg(kind)
-        .arg(path)
-        .output()
-        .expect("run validate.py");
-    assert!(output.status.success(), "{kind}: {}", stderr(&output));
-    serde_json::from_slice(&output.stdout).expect("validate.py prints JSON")
+    support::report::validate(kind, &[path])
 }
 
 #[test]

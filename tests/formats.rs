@@ -53,18 +53,9 @@ fn check_to_file(emulator: &Emulator, format: &str, dir: &Path) -> (i32, PathBuf
     (output.status.code().expect("exit status"), path)
 }
 
-/// Runs tests/support/validate.py KIND PATH in the venv; its JSON answer.
+/// validate.py KIND PATH; its JSON answer.
 fn validate(kind: &str, path: &Path) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/validate.py");
-    let output = Command::new(support::venv_python())
-        .arg(script)
-        .arg(kind)
-        .arg(path)
-        .output()
-        .expect("run validate.py");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{kind} {}: invalid:\n{stderr}", path.display());
-    serde_json::from_slice(&output.stdout).expect("validate.py prints JSON")
+    support::report::validate(kind, &[path])
 }
 
 fn read(path: &Path) -> String {

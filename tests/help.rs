@@ -84,18 +84,10 @@ const CI_RECIPES: [&str; 3] = [
     "docs/ci/gitlab-ci.yml",
 ];
 
-/// tests/support/validate.py KIND FILES... in the emulator's venv; its JSON answer.
+/// validate.py KIND FILES...; its JSON answer.
 fn validate(kind: &str, files: &[PathBuf]) -> Value {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let output = Command::new(support::venv_python())
-        .arg(root.join("tests/support/validate.py"))
-        .arg(kind)
-        .args(files)
-        .output()
-        .expect("run validate.py");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "validate.py {kind}: {stderr}");
-    serde_json::from_slice(&output.stdout).expect("validate.py prints JSON")
+    let paths: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    support::report::validate(kind, &paths)
 }
 
 fn recipe(path: &str) -> PathBuf {

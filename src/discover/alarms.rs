@@ -29,6 +29,23 @@ pub(super) async fn describe(aws: &Aws, region: &str) -> Read<Vec<Alarm>> {
     Ok(alarms)
 }
 
+/// The metric alarm named `name` in `region`, if there is one.
+pub(super) async fn named(aws: &Aws, region: &str, name: &str) -> Read<Option<Alarm>> {
+    aws.record("cloudwatch:DescribeAlarms", region);
+    let reply = aws
+        .cloudwatch(region)
+        .describe_alarms()
+        .alarm_names(name)
+        .alarm_types(cw::AlarmType::MetricAlarm)
+        .send()
+        .await;
+    let reply = reply.map_err(|e| {
+        read_error(&e, "cloudwatch:DescribeAlarms", format!("alarm {name}"), region)
+    })?;
+    let found = reply.metric_alarms().iter().find(|a| a.alarm_name() == Some(name));
+    Ok(found.map(alarm))
+}
+
 fn alarm(raw: &cw::MetricAlarm) -> Alarm {
     Alarm {
         name: raw.alarm_name().unwrap_or_default().to_string(),

@@ -38,6 +38,25 @@ async fn describe(aws: &Aws, group: &LogGroupRef) -> Read<Vec<MetricFilter>> {
     Ok(filters)
 }
 
+/// The filters named exactly `name` on the log group (every page).
+pub(super) async fn named(aws: &Aws, group: &LogGroupRef, name: &str) -> Read<Vec<MetricFilter>> {
+    let client = aws.logs(&group.region);
+    let request =
+        client.describe_metric_filters().log_group_name(&group.name).filter_name_prefix(name);
+    let mut pages = request.into_paginator().send();
+    let mut filters = Vec::new();
+    while let Some(page) = pages.next().await {
+        aws.record("logs:DescribeMetricFilters", &group.region);
+        let page = page.map_err(|e| {
+            let resource = format!("filter {name} on log group {}", group.name);
+            read_error(&e, "logs:DescribeMetricFilters", resource, &group.region)
+        })?;
+        let named = page.metric_filters().iter().filter(|f| f.filter_name() == Some(name));
+        filters.extend(named.map(filter));
+    }
+    Ok(filters)
+}
+
 fn filter(raw: &logs::MetricFilter) -> MetricFilter {
     MetricFilter {
         name: raw.filter_name().unwrap_or_default().to_string(),

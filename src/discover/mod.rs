@@ -18,7 +18,9 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use futures::future::join_all;
 
 use crate::aws::{self, CallCounter};
-use crate::inventory::{AccountInventory, Alarm, Inventory, Place, Read, Subscription, Trail};
+use crate::inventory::{
+    AccountInventory, Alarm, Inventory, LogGroupRef, MetricFilter, Place, Read, Subscription, Trail,
+};
 
 /// The SDK configuration and a counter of the calls made with it.
 #[derive(Debug, Clone)]
@@ -90,6 +92,16 @@ impl Aws {
             .region(Region::new(region.to_string()));
         aws_sdk_sts::Client::from_conf(conf.build())
     }
+}
+
+/// The filters named exactly `name` on a log group, read in its region (every page).
+pub async fn filters_named(aws: &Aws, group: &LogGroupRef, name: &str) -> Read<Vec<MetricFilter>> {
+    filters::named(aws, group, name).await
+}
+
+/// The metric alarm named `name` in `region`, if there is one.
+pub async fn alarm_named(aws: &Aws, region: &str, name: &str) -> Read<Option<Alarm>> {
+    alarms::named(aws, region, name).await
 }
 
 /// Every subscription of one SNS topic, read in the topic's region (every page).

@@ -4,14 +4,12 @@
 //! logged before it is sent and classified like a failed read, naming the IAM action, the
 //! resource and the region.
 
-use std::collections::BTreeMap;
-
-use aws_sdk_cloudwatch::types::{self as cw, ComparisonOperator, Statistic};
-use aws_sdk_cloudwatchlogs::types::{self as logs, MetricTransformation};
+use aws_sdk_cloudwatch::types::{ComparisonOperator, Statistic};
+use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 
 use crate::aws::read_error;
 use crate::discover::{self, Aws};
-use crate::inventory::{self, arn_field, Alarm, ErrorKind, MetricFilter, ReadError};
+use crate::inventory::{arn_field, ErrorKind, ReadError};
 use crate::records::{self, Caller, RecordContext};
 
 use super::plan::{Action, AlarmSpec, FilterSpec, Plan, TopicState};
@@ -219,7 +217,7 @@ impl Write<'_> {
 
     async fn put_filter(&self, filter: &FilterSpec) -> Result<Step, WriteError> {
         let group = &self.plan.log_group;
-        let now = filters_named(self.aws, group, &filter.name).await?;
+        let now = discover::filters_named(self.aws, group, &filter.name).await?;
         if let Some(step) = skip(recheck::filter(&now, filter, group))? {
             return Ok(step);
         }
@@ -252,7 +250,7 @@ impl Write<'_> {
         let planned = &self.plan.topic_arn;
         let actions = alarm.actions.iter().map(|a| if a == planned { topic_arn } else { a });
         let spec = AlarmSpec { actions: actions.map(str::to_string).collect(), ..alarm.clone() };
-        let now = alarm_named(self.aws, region, &alarm.name).await?;
+        let now = discover::alarm_named(self.aws, region, &alarm.name).await?;
         let actions = match recheck::alarm(now.as_ref(), &spec, topic_arn, region) {
             Recheck::Write(actions) => actions,
             Recheck::AlreadyThere => return Ok(Step::Found),
@@ -291,82 +289,5 @@ fn skip<T>(recheck: Recheck<T>) -> Result<Option<Step>, WriteError> {
         Recheck::Write(_) => Ok(None),
         Recheck::AlreadyThere => Ok(Some(Step::Found)),
         Recheck::Changed(why) => Err(WriteError::Changed(why)),
-    }
-}
-
-/// The filters named exactly `name` on the log group, read again (every page).
-async fn filters_named(
-    aws: &Aws,
-    group: &inventory::LogGroupRef,
-    name: &str,
-) -> Result<Vec<MetricFilter>, ReadError> {
-    let client = aws.logs(&group.region);
-    let request =
-        client.describe_metric_filters().log_group_name(&group.name).filter_name_prefix(name);
-    let mut pages = request.into_paginator().send();
-    let mut filters = Vec::new();
-    while let Some(page) = pages.next().await {
-        aws.record("logs:DescribeMetricFilters", &group.region);
-        let page = page.map_err(|e| {
-            let resource = format!("filter {name} on log group {}", group.name);
-            read_error(&e, "logs:DescribeMetricFilters", resource, &group.region)
-        })?;
-        let named = page.metric_filters().iter().filter(|f| f.filter_name() == Some(name));
-        filters.extend(named.map(metric_filter));
-    }
-    Ok(filters)
-}
-
-/// What the recheck needs of a filter: its name, pattern and metric.
-fn metric_filter(raw: &logs::MetricFilter) -> MetricFilter {
-    let transformation = |t: &logs::MetricTransformation| inventory::MetricTransformation {
-        namespace: t.metric_namespace().to_string(),
-        name: t.metric_name().to_string(),
-        value: t.metric_value().to_string(),
-        dimensions: t.dimensions().cloned().unwrap_or_default().into_iter().collect(),
-    };
-    MetricFilter {
-        name: raw.filter_name().unwrap_or_default().to_string(),
-        pattern: raw.filter_pattern().unwrap_or_default().to_string(),
-        transformations: raw.metric_transformations().iter().map(transformation).collect(),
-        ..MetricFilter::default()
-    }
-}
-
-/// The metric alarm named `name` in `region`, read again.
-async fn alarm_named(aws: &Aws, region: &str, name: &str) -> Result<Option<Alarm>, ReadError> {
-    aws.record("cloudwatch:DescribeAlarms", region);
-    let reply = aws
-        .cloudwatch(region)
-        .describe_alarms()
-        .alarm_names(name)
-        .alarm_types(cw::AlarmType::MetricAlarm)
-        .send()
-        .await;
-    let reply = reply.map_err(|e| {
-        read_error(&e, "cloudwatch:DescribeAlarms", format!("alarm {name}"), region)
-    })?;
-    let found = reply.metric_alarms().iter().find(|a| a.alarm_name() == Some(name));
-    Ok(found.map(metric_alarm))
-}
-
-/// What the recheck needs of an alarm: its metric, how it alarms and what it notifies.
-fn metric_alarm(raw: &cw::MetricAlarm) -> Alarm {
-    let dimensions = raw.dimensions().iter().map(|d| {
-        (d.name().unwrap_or_default().to_string(), d.value().unwrap_or_default().to_string())
-    });
-    Alarm {
-        name: raw.alarm_name().unwrap_or_default().to_string(),
-        namespace: raw.namespace().map(str::to_string),
-        metric_name: raw.metric_name().map(str::to_string),
-        dimensions: dimensions.collect::<BTreeMap<_, _>>(),
-        statistic: raw.statistic().map(|s| s.as_str().to_string()),
-        comparison: raw.comparison_operator().map(|c| c.as_str().to_string()),
-        threshold: raw.threshold(),
-        evaluation_periods: raw.evaluation_periods(),
-        datapoints_to_alarm: raw.datapoints_to_alarm(),
-        actions_enabled: raw.actions_enabled().unwrap_or(false),
-        alarm_actions: raw.alarm_actions().to_vec(),
-        ..Alarm::default()
     }
 }

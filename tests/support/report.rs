@@ -65,3 +65,18 @@ pub fn assert_every_name(report: &Value, status: &str) {
         assert_eq!(name["status"], status, "{name}");
     }
 }
+
+/// Runs tests/support/validate.py KIND FILES... in the emulator's venv; its JSON answer.
+/// Panics, with the validator's words, when a file does not validate.
+pub fn validate(kind: &str, files: &[&std::path::Path]) -> Value {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let output = std::process::Command::new(super::venv_python())
+        .arg(root.join("tests/support/validate.py"))
+        .arg(kind)
+        .args(files)
+        .output()
+        .expect("run validate.py");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "validate.py {kind} {files:?}: invalid:\n{stderr}");
+    serde_json::from_slice(&output.stdout).expect("validate.py prints JSON")
+}
