@@ -203,3 +203,41 @@ fn all_regions_reads_each_trail_and_alarm_list_once_for_every_enabled_region() {
     assert_eq!(calls("logs:DescribeMetricFilters"), 1);
     assert_eq!(calls("cloudwatch:DescribeAlarms"), 1, "alarms of the log group's region only");
 }
+
+/// What a terminal shows of each line: the text after the last carriage return or
+/// line erase on it.
+fn visible(line: &str) -> &str {
+    let after_erase = line.rsplit("\x1b[2K").next().unwrap_or(line);
+    after_erase.trim_end_matches('\r').rsplit('\r').next().unwrap_or(after_erase)
+}
+
+#[test]
+fn a_terminal_sees_the_progress_of_the_accounts_and_a_pipe_does_not() {
+    let emulator = Emulator::start();
+    organization(&emulator);
+    let binary = assert_cmd::cargo::cargo_bin("vpcwatch");
+    let command = format!("{} check --org --format json", binary.display());
+    // util-linux `script` runs the command on a pseudo-terminal and copies what it shows.
+    let shown = emulator
+        .command_as("script", DEFAULT_ACCOUNT)
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("run script");
+    let screen = String::from_utf8_lossy(&shown.stdout);
+    assert_eq!(shown.status.code(), Some(2), "one member is denied, none fails:\n{screen}");
+    assert!(screen.contains(&format!("[{}] 0/5 accounts", "-".repeat(30))), "{screen}");
+    assert!(screen.contains(&format!("[{}] 5/5 accounts", "#".repeat(30))), "{screen}");
+    let lines: Vec<&str> = screen.split('\n').map(visible).collect();
+    let warning = lines.iter().find(|l| l.contains("not audited")).expect("the denied member");
+    assert!(!warning.contains(" accounts"), "the warning has a line of its own: {warning:?}");
+    assert!(lines.contains(&"{"), "the report starts on a clean line:\n{lines:#?}");
+
+    let piped =
+        emulator.vpcwatch().args(["check", "--org", "--format", "json"]).output().expect("run");
+    assert_eq!(piped.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(!stderr.contains(" accounts") && !stderr.contains('\r'), "no bar into a pipe: {stderr}");
+    let report: Value = serde_json::from_slice(&piped.stdout).expect("only the report on stdout");
+    assert_eq!(report["summary"]["error"], 1);
+    assert_eq!(report["summary"]["pass"], 4);
+}

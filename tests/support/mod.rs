@@ -114,6 +114,9 @@ impl Emulator {
         let port = free_port();
         let dir = scratch_dir();
         let log = std::fs::File::create(dir.join("server.log")).expect("create server.log");
+        // Empty AWS config and credentials files: no profile of the machine's is seen.
+        std::fs::write(dir.join("aws-config"), "").expect("create aws-config");
+        std::fs::write(dir.join("aws-credentials"), "").expect("create aws-credentials");
         let mut child = Command::new(python)
             .arg(repo_root().join("tests/emulator/server.py"))
             .arg(port.to_string())
@@ -249,8 +252,9 @@ impl Emulator {
             }
         }
         cmd.env_remove("MOTO_ACCOUNT_ID")
-            .env("AWS_CONFIG_FILE", self.dir.join("no-such-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.join("no-such-credentials"))
+            .env_remove("RUST_LOG")
+            .env("AWS_CONFIG_FILE", self.dir.join("aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.dir.join("aws-credentials"))
             .env("AWS_ACCESS_KEY_ID", &creds.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &creds.secret_access_key)
             .env("AWS_REGION", DEFAULT_REGION)
