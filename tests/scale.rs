@@ -236,7 +236,10 @@ fn a_terminal_sees_the_progress_of_the_accounts_and_a_pipe_does_not() {
         emulator.vpcwatch().args(["check", "--org", "--format", "json"]).output().expect("run");
     assert_eq!(piped.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&piped.stderr);
-    assert!(!stderr.contains(" accounts") && !stderr.contains('\r'), "no bar into a pipe: {stderr}");
+    assert!(
+        !stderr.contains(" accounts") && !stderr.contains('\r'),
+        "no bar into a pipe: {stderr}"
+    );
     let report: Value = serde_json::from_slice(&piped.stdout).expect("only the report on stdout");
     assert_eq!(report["summary"]["error"], 1);
     assert_eq!(report["summary"]["pass"], 4);
