@@ -15,7 +15,7 @@ use crate::date::Date;
 use crate::discover::Aws;
 use crate::events::EventSet;
 use crate::exit::Status;
-use crate::scan::{self, AccountRead};
+use crate::scan::{self, AccountRead, Scan};
 use crate::term::Style;
 use crate::{aws, report};
 
@@ -77,18 +77,18 @@ pub async fn audit(config: &CheckConfig, events: &EventSet) -> anyhow::Result<Au
     let sdk = aws::load(&config.aws).await?;
     let home = aws::region(&sdk);
     let aws = Aws::new(sdk);
-    let reads = scan::read(&aws, &home, &config.scope).await?;
+    let scan = scan::read(&aws, &home, &config.scope).await?;
     tracing::info!(calls = aws.calls(), "audit read the accounts");
     let organization = config.scope.accounts == AccountChoice::Organization;
-    Ok(judge(reads, events, organization))
+    Ok(judge(scan, events, organization))
 }
 
-/// Judges every region of every account read, after lending each account the readings
-/// of the trails other audited accounts own.
-pub fn judge(reads: Vec<AccountRead>, events: &EventSet, organization: bool) -> Audit {
+/// Judges every region of every audited account, after lending each the readings of
+/// the trails other accounts read (audited ones and lenders) own.
+pub fn judge(scan: Scan, events: &EventSet, organization: bool) -> Audit {
     let mut read = Vec::new();
     let mut found = Vec::new();
-    for account in reads {
+    for account in scan.audited {
         match account {
             AccountRead::Read(inventory) => read.push(inventory),
             AccountRead::Failed { account_id, error } => {
@@ -96,7 +96,10 @@ pub fn judge(reads: Vec<AccountRead>, events: &EventSet, organization: bool) -> 
             }
         }
     }
+    let audited = read.len();
+    read.extend(scan.lenders);
     chain::share_trails(&mut read, organization);
+    read.truncate(audited);
     found.extend(read.iter().map(|account| {
         let regions = account.regions.iter().map(|inv| chain::judge(inv, events)).collect();
         AccountFindings::judged(account.account_id.clone(), regions)

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use serde_json::{json, Value};
 use support::report::check_json_whole;
 use support::{Emulator, DEFAULT_ACCOUNT};
+use vpcwatch::config::Shard;
 
 /// The account object of `id` in a whole report.
 fn account<'a>(report: &'a Value, id: &str) -> &'a Value {
@@ -152,29 +153,77 @@ fn an_organization_is_judged_account_by_account() {
     assert!(east["names"].as_array().unwrap().iter().all(|n| n["status"] == "covered"));
 }
 
+/// The JSON lines of `check --format jsonl` with `args`, and its exit status.
+fn jsonl(emulator: &Emulator, args: &[&str]) -> (i32, Vec<Value>) {
+    let output = emulator
+        .vpcwatch()
+        .args(["check", "--format", "jsonl"])
+        .args(args)
+        .output()
+        .expect("run vpcwatch");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines = stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON object a line"));
+    (output.status.code().expect("exit status"), lines.collect())
+}
+
+/// Runs `args` whole and as three shards; the shards' lines, joined, must be the whole
+/// run's, each account once, judged alike.
+fn shards_join_into_the_whole(emulator: &Emulator, args: &[&str]) -> Vec<Value> {
+    let (code, whole) = jsonl(emulator, args);
+    assert_eq!(code, 1, "the broken member fails the run");
+    assert_eq!(whole.len(), 5);
+    let mut joined = Vec::new();
+    let mut codes = Vec::new();
+    for (shard, concurrency) in [("1/3", "1"), ("2/3", "8"), ("3/3", "8")] {
+        let extra = ["--shard", shard, "--concurrency", concurrency];
+        let (code, lines) = jsonl(emulator, &[args, &extra].concat());
+        codes.push(code);
+        joined.extend(lines);
+    }
+    let key = |v: &Value| v["account_id"].as_str().unwrap().to_string();
+    joined.sort_by_key(key);
+    let mut whole_sorted = whole.clone();
+    whole_sorted.sort_by_key(key);
+    assert_eq!(joined, whole_sorted, "every account once, judged as in one run");
+    assert!(codes.contains(&1), "the shard of the broken member fails: {codes:?}");
+    whole
+}
+
 #[test]
-fn shards_split_the_accounts_and_their_lines_join_into_the_whole() {
+fn shards_of_a_list_of_accounts_join_into_the_whole() {
     let emulator = Emulator::start();
     let [sound, broken, denied, org_only] = organization(&emulator);
     let ids = [DEFAULT_ACCOUNT, &sound, &broken, &denied, &org_only].join(",");
-    let lines = |extra: &[&str]| -> Vec<Value> {
-        let output = emulator
-            .vpcwatch()
-            .args(["check", "--format", "jsonl", "--accounts", &ids])
-            .args(extra)
-            .output()
-            .expect("run vpcwatch");
-        let stdout = String::from_utf8(output.stdout).unwrap();
-        stdout.lines().map(|l| serde_json::from_str(l).expect("one JSON object a line")).collect()
+    shards_join_into_the_whole(&emulator, &["--accounts", &ids]);
+}
+
+#[test]
+fn every_shard_of_an_organization_credits_its_members_with_the_organization_trail() {
+    let emulator = Emulator::start();
+    let [sound, broken, _denied, org_only] = organization(&emulator);
+    let args = ["--org", "--region", "us-east-1", "--region", "us-west-2"];
+    let whole = shards_join_into_the_whole(&emulator, &args);
+    let verdict =
+        |id: &str| whole.iter().find(|a| a["account_id"] == id).unwrap()["verdict"].clone();
+    assert_eq!(verdict(&org_only), "pass", "lent the organization trail");
+    assert_eq!(verdict(&sound), "pass");
+    assert_eq!(verdict(&broken), "fail");
+
+    // A shard that holds the organization-only member and not the management account
+    // reads the management account too, credits the member, and does not report it.
+    let shard_of = |id: &str, count: u32| {
+        (1..=count).map(|index| Shard { index, count }).find(|s| s.includes(id)).unwrap()
     };
-    let whole = lines(&[]);
-    assert_eq!(whole.len(), 5);
-    let mut joined = lines(&["--shard", "1/3", "--concurrency", "1"]);
-    joined.extend(lines(&["--shard", "2/3"]));
-    joined.extend(lines(&["--shard", "3/3"]));
-    let key = |v: &Value| v["account_id"].as_str().unwrap().to_string();
-    joined.sort_by_key(key);
-    assert_eq!(joined, whole, "every account once, judged as in one run");
+    let count = (2..64)
+        .find(|&n| shard_of(&org_only, n) != shard_of(DEFAULT_ACCOUNT, n))
+        .expect("a shard count that parts the two accounts");
+    let shard = shard_of(&org_only, count);
+    let share = format!("{}/{}", shard.index, shard.count);
+    let (_, lines) = jsonl(&emulator, &[&args[..], &["--shard", &share]].concat());
+    let ids: Vec<&str> = lines.iter().map(|l| l["account_id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&org_only.as_str()) && !ids.contains(&DEFAULT_ACCOUNT), "{ids:?}");
+    let member = lines.iter().find(|l| l["account_id"] == org_only.as_str()).unwrap();
+    assert_eq!(member["verdict"], "pass", "{member:#}");
 }
 
 #[test]

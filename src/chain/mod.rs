@@ -11,7 +11,7 @@ mod trail;
 
 pub use audit::{combine, AccountFindings, Audit};
 pub use exceptions::{except, Excepted, ExceptionOutcome, ExceptionState};
-pub use shared::share_trails;
+pub use shared::{log_group_owners, share_trails};
 
 use std::collections::HashMap;
 

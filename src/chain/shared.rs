@@ -68,6 +68,12 @@ fn needed_owners(accounts: &[AccountInventory], organization: bool) -> BTreeSet<
     if organization {
         return accounts.iter().map(|a| a.account_id.clone()).collect();
     }
+    log_group_owners(accounts)
+}
+
+/// The accounts that own the log group of a trail some of `accounts` record but do not
+/// own: whose reading those accounts need before their trail can be judged.
+pub fn log_group_owners(accounts: &[AccountInventory]) -> BTreeSet<String> {
     let mut owners = BTreeSet::new();
     for account in accounts {
         for inventory in &account.regions {
