@@ -1,8 +1,8 @@
 //! Stage `events`: the sets of CloudTrail event names vpcwatch watches, as data.
 //!
 //! The default set (30 names in 8 groups) and the CIS AWS Foundations controls 4.10 to
-//! 4.14 are listed in docs/events.md, which is the source of truth for the tables below;
-//! a file of names can replace both.
+//! 4.14 are described in docs/events.md; a test holds that page and the tables below to
+//! the same names. A file of names can replace both, and sets join into one.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -22,8 +22,9 @@ pub struct EventSet {
 /// One group of an event set: a part of the default set or one CIS control.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Group {
-    /// Stable identifier: kebab-case for the default set (`route-table`), the control
-    /// number for CIS (`4.13`), `file` for a file of names.
+    /// Stable identifier, unique within a set: kebab-case for the default set
+    /// (`route-table`), the control number for CIS (`4.13`), `file-` and the file's stem
+    /// for a file of names (`file-extra-names`).
     pub id: String,
     /// How the group is headed in a report.
     pub title: String,
@@ -195,7 +196,7 @@ impl EventSet {
             return Err(EventsError::Empty { path: path.to_path_buf() });
         }
         let title = path.display().to_string();
-        let group = Group { id: "file".into(), title: title.clone(), names };
+        let group = Group { id: file_group_id(path), title: title.clone(), names };
         Ok(EventSet { name: title, groups: vec![group] })
     }
 
@@ -213,11 +214,38 @@ impl EventSet {
     }
 
     /// The groups of every set, in order, under the joined names (`default+cis`). A name
-    /// in several groups keeps each group; [`EventSet::names`] gives it once.
+    /// in several groups keeps each group; [`EventSet::names`] gives it once. A group
+    /// given twice (`cis,cis`, one file twice) is kept once, and a group whose id or title
+    /// another group already has gets a suffix: reports tell groups apart by both (SARIF
+    /// rule IDs, the group of each finding).
     pub fn union(sets: Vec<EventSet>) -> EventSet {
-        let name = sets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("+");
-        let groups = sets.into_iter().flat_map(|s| s.groups).collect();
-        EventSet { name, groups }
+        let mut union = EventSet { name: String::new(), groups: Vec::new() };
+        let mut set_names: Vec<String> = Vec::new();
+        for set in sets {
+            let mut added = false;
+            for group in set.groups {
+                added |= union.add(group);
+            }
+            if added && !set_names.contains(&set.name) {
+                set_names.push(set.name);
+            }
+        }
+        union.name = set_names.join("+");
+        union
+    }
+
+    /// Adds `group` unless an equal one is there, its id and title made unique; true
+    /// when added.
+    fn add(&mut self, mut group: Group) -> bool {
+        if self.groups.contains(&group) {
+            return false;
+        }
+        let id_taken = |id: &str| self.groups.iter().any(|g| g.id == id);
+        group.id = unique(&group.id, id_taken, |base, n| format!("{base}-{n}"));
+        let title_taken = |title: &str| self.groups.iter().any(|g| g.title == title);
+        group.title = unique(&group.title, title_taken, |base, n| format!("{base} ({n})"));
+        self.groups.push(group);
+        true
     }
 
     /// Every name once, in set order (a name in two groups comes where it first appears).
@@ -250,6 +278,63 @@ impl EventSet {
             .collect();
         EventSet { name: name.into(), groups }
     }
+}
+
+impl Group {
+    /// The CIS AWS Foundations Benchmark control the group stands for (`4.13`), when it
+    /// is one.
+    pub fn cis_control(&self) -> Option<&str> {
+        let is_control = self.id.starts_with(|c: char| c.is_ascii_digit())
+            && self.id.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        is_control.then_some(self.id.as_str())
+    }
+
+    /// True for the group of a file of names.
+    pub fn is_file(&self) -> bool {
+        self.id == "file" || self.id.starts_with("file-")
+    }
+
+    /// What the group's names change, for a sentence: the title, without the control
+    /// number of a CIS control (`security group changes`, `route table`).
+    pub fn subject(&self) -> &str {
+        self.cis_control()
+            .and_then(|control| self.title.strip_prefix(control))
+            .map_or(self.title.as_str(), str::trim_start)
+    }
+}
+
+/// `base` unless it is `taken`, else the first `numbered(base, n)` for n = 2, 3, ...
+/// that is not.
+fn unique(
+    base: &str,
+    taken: impl Fn(&str) -> bool,
+    numbered: impl Fn(&str, usize) -> String,
+) -> String {
+    if !taken(base) {
+        return base.to_string();
+    }
+    (2..).map(|n| numbered(base, n)).find(|c| !taken(c)).unwrap_or_default()
+}
+
+/// The id of a file's group: `file-` and the file's stem in lowercase kebab-case
+/// (`names/Extra_Names.txt` gives `file-extra-names`); `file` when the stem has no ASCII
+/// letter or digit.
+fn file_group_id(path: &Path) -> String {
+    let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+    let mut id = String::from("file");
+    let mut separate = true;
+    for c in stem.chars() {
+        if !c.is_ascii_alphanumeric() {
+            separate = true;
+            continue;
+        }
+        if separate {
+            id.push('-');
+            separate = false;
+        }
+        id.push(c.to_ascii_lowercase());
+    }
+    id
 }
 
 /// True for a plausible CloudTrail event name: ASCII letters and digits, starting with
@@ -418,6 +503,120 @@ mod tests {
         assert_eq!(both.name, "default+cis");
         assert_eq!(both.groups.len(), 13);
         assert_eq!(both.names().count(), 41);
+    }
+
+    #[test]
+    fn a_set_given_twice_is_watched_once() {
+        let twice =
+            EventSet::load(&EventsChoice::Union(vec![EventsChoice::Cis, EventsChoice::Cis]))
+                .expect("built-in sets load");
+        assert_eq!(twice, EventSet::cis());
+
+        let path = write_temp("twice.txt", "CreateVpc\n");
+        let file = EventsChoice::File(path.clone());
+        let twice = EventSet::load(&EventsChoice::Union(vec![file.clone(), file])).unwrap();
+        assert_eq!(twice, EventSet::from_file(&path).unwrap());
+    }
+
+    #[test]
+    fn groups_of_different_files_get_distinct_ids_from_their_stems() {
+        let dir = std::env::temp_dir().join(format!("vpcwatch-stems-{}", std::process::id()));
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        let paths = [a.join("Extra_Names.txt"), b.join("extra-names.txt"), a.join("more.txt")];
+        for path in &paths {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "CreateVpc\nModifyVpcAttribute\n").unwrap();
+        }
+        let choices = paths.iter().map(|p| EventsChoice::File(p.clone())).collect();
+        let set = EventSet::load(&EventsChoice::Union(choices)).unwrap();
+        let ids: Vec<&str> = set.groups.iter().map(|g| g.id.as_str()).collect();
+        assert_eq!(ids, ["file-extra-names", "file-extra-names-2", "file-more"]);
+        assert!(set.groups.iter().all(Group::is_file));
+        assert_eq!(set.groups[1].title, paths[1].display().to_string());
+    }
+
+    #[test]
+    fn file_group_ids_are_kebab_case_stems() {
+        assert_eq!(file_group_id(Path::new("names/VPC events.v2.txt")), "file-vpc-events-v2");
+        assert_eq!(file_group_id(Path::new("x/__names__")), "file-names");
+        assert_eq!(file_group_id(Path::new("x/…")), "file");
+    }
+
+    #[test]
+    fn a_file_titled_like_a_built_in_group_keeps_a_title_of_its_own() {
+        let dir = std::env::temp_dir().join(format!("vpcwatch-title-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("subnet"), "CreateSubnet\n").unwrap();
+        let file = EventSet::from_file(&dir.join("subnet")).unwrap();
+        let clash = EventSet {
+            groups: vec![Group { title: "subnet".into(), ..file.groups[0].clone() }],
+            ..file
+        };
+        let set = EventSet::union(vec![EventSet::default_set(), clash]);
+        let titles: Vec<&str> = set.groups.iter().map(|g| g.title.as_str()).collect();
+        assert_eq!(titles.iter().filter(|t| **t == "subnet").count(), 1);
+        assert_eq!(titles.last(), Some(&"subnet (2)"));
+    }
+
+    #[test]
+    fn cis_groups_name_their_control_and_subject() {
+        let cis = EventSet::cis();
+        assert_eq!(cis.groups[3].cis_control(), Some("4.13"));
+        assert_eq!(cis.groups[3].subject(), "route table changes");
+        let default = EventSet::default_set();
+        assert_eq!(default.groups[4].cis_control(), None);
+        assert_eq!(default.groups[4].subject(), "route table");
+        assert!(!default.groups.iter().chain(&cis.groups).any(Group::is_file));
+    }
+
+    /// The groups of docs/events.md: each `### `ID`: subject` heading and the
+    /// backquoted names of the `- ` items under it.
+    fn documented_groups() -> Vec<(String, String, Vec<String>)> {
+        let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+        let text = std::fs::read_to_string(Path::new(&root).join("docs/events.md"))
+            .expect("read docs/events.md");
+        let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
+        for line in text.lines() {
+            if let Some(heading) = line.strip_prefix("### ") {
+                let group = heading.strip_prefix('`').and_then(|h| h.split_once("`: "));
+                if let Some((id, subject)) = group {
+                    groups.push((id.into(), subject.into(), Vec::new()));
+                    continue;
+                }
+            }
+            if line.starts_with("## ") || line.starts_with("### ") {
+                groups.push((String::new(), line.into(), Vec::new()));
+            }
+            let item = line.strip_prefix("- `").and_then(|l| l.split_once('`'));
+            if let (Some((name, _)), Some(group)) = (item, groups.last_mut()) {
+                group.2.push(name.into());
+            }
+        }
+        groups.retain(|(id, _, _)| !id.is_empty());
+        groups
+    }
+
+    #[test]
+    fn docs_events_md_lists_every_group_with_exactly_its_names() {
+        let documented = documented_groups();
+        let (default, cis) = (EventSet::default_set(), EventSet::cis());
+        let code: Vec<(String, String, Vec<String>)> = default
+            .groups
+            .iter()
+            .chain(&cis.groups)
+            .map(|g| (g.id.clone(), g.subject().to_string(), g.names.clone()))
+            .collect();
+        for (id, subject, names) in &code {
+            let doc = documented.iter().find(|(d, _, _)| d == id);
+            let (_, doc_subject, doc_names) =
+                doc.unwrap_or_else(|| panic!("docs/events.md has no heading for group `{id}`"));
+            assert_eq!(doc_subject, subject, "the heading of group `{id}`");
+            assert_eq!(doc_names, names, "the names of group `{id}` in docs/events.md");
+        }
+        for (id, _, _) in &documented {
+            assert!(code.iter().any(|(c, _, _)| c == id), "docs/events.md: no group `{id}`");
+        }
+        assert_eq!(documented.len(), 13);
     }
 
     #[test]
