@@ -197,6 +197,8 @@ pub struct MetricTransformation {
     pub name: String,
     /// A number, or a `$.field` selector.
     pub value: String,
+    /// What the filter publishes for a log event it does not match, when set.
+    pub default_value: Option<f64>,
     pub dimensions: BTreeMap<String, String>,
 }
 
@@ -215,6 +217,8 @@ pub struct Alarm {
     pub datapoints_to_alarm: Option<i32>,
     pub actions_enabled: bool,
     pub alarm_actions: Vec<String>,
+    /// `missing` (the default), `notBreaching`, `breaching` or `ignore`.
+    pub treat_missing_data: Option<String>,
     /// For metric-math alarms: the metrics their queries read.
     pub math_metrics: Vec<MetricId>,
 }

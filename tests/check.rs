@@ -167,6 +167,30 @@ fn an_alarm_threshold_one_event_cannot_reach_fails() {
 }
 
 #[test]
+fn an_alarm_that_treats_missing_data_as_breaching_notifies_nobody() {
+    let (code, report) = check("missing_data_breaching", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        reason(&report, "CreateVpc"),
+        "alarm VpcChangesAlarm treats missing data as breaching, so it is in ALARM while \
+         nothing happens; an event changes no state and notifies nobody"
+    );
+}
+
+#[test]
+fn a_filter_default_value_decides_whether_the_alarm_rests_between_events() {
+    let (code, report) = check("default_value_zero", &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_every_name(&report, "covered");
+
+    let (code, report) = check("default_value_one", &[]);
+    assert_eq!(code, 1);
+    let why = reason(&report, "DeleteSubnet");
+    assert!(why.contains("publishes 1 for every log event it does not match"), "{why}");
+    assert!(why.ends_with("the alarm stays in ALARM"), "{why}");
+}
+
+#[test]
 fn advanced_selectors_for_write_management_events_pass() {
     let (code, report) = check("advanced_selectors_write", &[]);
     assert_eq!(code, 0, "{report:#}");

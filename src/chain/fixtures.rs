@@ -16,6 +16,7 @@ pub(super) fn filter(name: &str, pattern: &str, value: &str) -> MetricFilter {
             namespace: "CISBenchmark".into(),
             name: "VpcEventCount".into(),
             value: value.into(),
+            default_value: None,
             dimensions: BTreeMap::new(),
         }],
         ..Default::default()

@@ -379,7 +379,7 @@ impl<'a> Context<'a> {
         if let Some(why) = filter_narrowing(filter) {
             return broken(Stage::Metric, Broken::uncertain(why), links);
         }
-        let (metric, value) = match alarm::metric(filter) {
+        let (metric, published) = match alarm::metric(filter) {
             Ok(found) => found,
             Err(why) => return broken(Stage::Metric, why, links),
         };
@@ -397,14 +397,19 @@ impl<'a> Context<'a> {
             }
         };
         let watching: Vec<_> = alarms.iter().filter(|a| alarm::watches(a, &metric)).collect();
-        let attempts = watching.iter().map(|a| self.through_alarm(a, value, links.clone()));
+        let attempts = watching.iter().map(|a| self.through_alarm(a, &published, links.clone()));
         let best = attempts.max_by_key(Attempt::rank);
         best.unwrap_or_else(|| no_alarm(alarms, &metric, filter, &group.region, links))
     }
 
-    fn through_alarm(&self, alarm: &crate::inventory::Alarm, value: f64, links: Links) -> Attempt {
+    fn through_alarm(
+        &self,
+        alarm: &crate::inventory::Alarm,
+        published: &alarm::Published,
+        links: Links,
+    ) -> Attempt {
         let links = Links { alarm: Some(alarm.name.clone()), ..links };
-        let topics = match alarm::trips_and_acts(alarm, value) {
+        let topics = match alarm::trips_and_acts(alarm, published) {
             Ok(topics) => topics,
             Err(why) => return broken(Stage::Alarm, why, links),
         };

@@ -60,6 +60,7 @@ fn alarm(raw: &cw::MetricAlarm) -> Alarm {
         datapoints_to_alarm: raw.datapoints_to_alarm(),
         actions_enabled: raw.actions_enabled().unwrap_or(false),
         alarm_actions: raw.alarm_actions().to_vec(),
+        treat_missing_data: raw.treat_missing_data().map(str::to_string),
         math_metrics: raw.metrics().iter().filter_map(math_metric).collect(),
     }
 }

@@ -75,6 +75,7 @@ fn transformation(raw: &logs::MetricTransformation) -> MetricTransformation {
         namespace: raw.metric_namespace().to_string(),
         name: raw.metric_name().to_string(),
         value: raw.metric_value().to_string(),
+        default_value: raw.default_value(),
         dimensions: raw.dimensions().cloned().unwrap_or_default().into_iter().collect(),
     }
 }

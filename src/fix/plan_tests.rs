@@ -44,6 +44,7 @@ fn filter(name: &str, pattern: &str, namespace: &str, metric: &str) -> MetricFil
             namespace: namespace.into(),
             name: metric.into(),
             value: "1".into(),
+            default_value: None,
             dimensions: BTreeMap::new(),
         }],
         ..MetricFilter::default()

@@ -91,6 +91,9 @@ class Chain:
     alarm: bool = True
     comparison: str = "GreaterThanOrEqualToThreshold"
     threshold: float = 1.0
+    treat_missing_data: str = "notBreaching"
+    # What the filters publish for a log event they do not match (none by default).
+    default_value: float | None = None
     actions_enabled: bool = True
     alarm_actions: bool = True
     topic: bool = True
@@ -156,6 +159,12 @@ SCENARIOS: dict[str, Chain] = {
     ),
     "other_home_region": Chain(region="us-west-2"),
     "unreachable_threshold": Chain(comparison="GreaterThanThreshold", threshold=5.0),
+    # Quiet periods count as breaching: the alarm sits in ALARM and an event changes nothing.
+    "missing_data_breaching": Chain(treat_missing_data="breaching"),
+    # Every log event that is not a VPC change publishes 0: Sum >= 1 still rests at 0.
+    "default_value_zero": Chain(default_value=0.0),
+    # Every other log event publishes 1: the Sum breaches without any VPC change.
+    "default_value_one": Chain(default_value=1.0),
     "advanced_selectors_write": Chain(
         advanced_event_selectors=[
             {
@@ -309,11 +318,19 @@ class Seeder:
             logGroupName=LOG_GROUP,
             filterName=name,
             filterPattern=pattern,
-            metricTransformations=[
-                {"metricName": METRIC_NAME, "metricNamespace": METRIC_NAMESPACE, "metricValue": "1"}
-            ],
+            metricTransformations=[self._transformation()],
         )
         self._created("metric-filter", name, f"{LOG_GROUP}/{name}")
+
+    def _transformation(self) -> dict[str, Any]:
+        transformation: dict[str, Any] = {
+            "metricName": METRIC_NAME,
+            "metricNamespace": METRIC_NAMESPACE,
+            "metricValue": "1",
+        }
+        if self.chain.default_value is not None:
+            transformation["defaultValue"] = self.chain.default_value
+        return transformation
 
     def topic(self) -> str:
         name = self.chain.topic_name
@@ -355,7 +372,7 @@ class Seeder:
             EvaluationPeriods=1,
             Threshold=c.threshold,
             ComparisonOperator=c.comparison,
-            TreatMissingData="notBreaching",
+            TreatMissingData=c.treat_missing_data,
             ActionsEnabled=c.actions_enabled,
             AlarmActions=actions,
         )
