@@ -345,7 +345,7 @@ fn check_task(args: CheckArgs) -> Result<Task, UsageError> {
     }
     let (config_file, file) = args.config.read()?;
     let (aws, regions) = aws_and_regions(args.aws, args.scope.all_regions, &file)?;
-    let events = args.events.as_deref().map(EventsChoice::parse).or(file.events.clone());
+    let events = args.events.as_deref().map(events_choice).transpose()?.or(file.events.clone());
     let format = args.format.map(ReportFormat::from).or(file.format);
     Ok(Task::Check(CheckConfig {
         aws,
@@ -624,7 +624,7 @@ fn fix_task(aws: AwsArgs, events: &str, options: FixOptions) -> Result<Task, Usa
     };
     Ok(Task::Fix(FixConfig {
         aws: aws_settings(aws)?,
-        events: EventsChoice::parse(events),
+        events: events_choice(events)?,
         email,
         topic_arn: options.topic_arn,
         mode,
@@ -724,10 +724,21 @@ fn pattern_task(args: PatternArgs) -> Result<Task, UsageError> {
     }
     Ok(Task::Pattern(PatternConfig {
         pattern,
-        events: EventsChoice::parse(&args.events),
+        events: events_choice(&args.events)?,
         format: args.format.into(),
         messages,
     }))
+}
+
+/// `--events`, which must name at least one set: an empty value would be read as the
+/// path of a file that cannot exist.
+fn events_choice(value: &str) -> Result<EventsChoice, UsageError> {
+    if value.split(',').all(|part| part.trim().is_empty()) {
+        return Err(UsageError(
+            "--events is empty; name a set: default, cis, or a file of event names".into(),
+        ));
+    }
+    Ok(EventsChoice::parse(value))
 }
 
 fn source(text: String) -> Source {
@@ -904,6 +915,19 @@ mod tests {
             panic!("pattern task expected");
         };
         assert_eq!(config.messages, Some(Messages::Inline(vec!["a ERROR".into(), "b".into()])));
+    }
+
+    #[test]
+    fn an_empty_event_set_is_refused_by_every_command() {
+        for args in [
+            &["check", "--events", ""][..],
+            &["check", "--events", " , "],
+            &["fix", "--email", "a@example.com", "--events", ""],
+            &["pattern", "ERROR", "--events", ","],
+        ] {
+            let err = task(args).err().unwrap_or_else(|| panic!("{args:?} accepted"));
+            assert!(err.to_string().starts_with("--events is empty"), "{args:?}: {err}");
+        }
     }
 
     #[test]

@@ -1,4 +1,7 @@
 //! The `vpcwatch` binary: parse flags, set up logging, run one task, exit with its status.
+//!
+//! Errors are printed here, once, as one line on stderr, escaped for the terminal: they
+//! name resources read from the account and values the user typed.
 
 use std::process::ExitCode;
 
@@ -6,6 +9,7 @@ use clap::error::ErrorKind;
 use clap::Parser;
 use vpcwatch::cli::Cli;
 use vpcwatch::exit::Status;
+use vpcwatch::term;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -21,7 +25,7 @@ fn main() -> ExitCode {
     match status {
         Ok(status) => status.into(),
         Err(err) => {
-            eprintln!("vpcwatch: {err:#}");
+            eprintln!("vpcwatch: {}", term::escape(&one_line(&err)));
             Status::Error.into()
         }
     }
@@ -46,6 +50,23 @@ fn usage_error(err: clap::Error) -> ExitCode {
         rendered.lines().take_while(|line| !line.trim().is_empty()).map(str::trim).collect();
     let problem = paragraph.join(" ");
     let problem = problem.strip_prefix("error: ").unwrap_or(&problem);
-    eprintln!("vpcwatch: {problem} (see vpcwatch --help)");
+    eprintln!("vpcwatch: {} (see vpcwatch --help)", term::escape(problem));
     Status::Error.into()
+}
+
+/// The error and its causes joined by ": ", as `{:#}` prints them, but a cause is left
+/// out when the text before already ends with it: some errors repeat their source in
+/// their own message.
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.is_empty() {
+            line = text;
+        } else if !line.ends_with(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+    }
+    line
 }

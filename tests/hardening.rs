@@ -175,3 +175,93 @@ fn the_right_alarm_among_thousands_is_found() {
     assert_every_name(&report, "covered");
     assert_eq!(finding(&report, "CreateVpc")["chain"]["alarm"], "VpcChangesAlarm");
 }
+
+/// Characters that must never reach a terminal raw from a name: ESC (ANSI sequences), a
+/// carriage return, a right-to-left override, a left-to-right isolate, a zero-width space.
+const RAW_ON_A_TERMINAL: [char; 5] = ['\x1b', '\r', '\u{202e}', '\u{2066}', '\u{200b}'];
+
+fn assert_nothing_raw(stream: &str, text: &str) {
+    for raw in RAW_ON_A_TERMINAL {
+        assert!(!text.contains(raw), "raw {raw:?} on {stream}:\n{text:?}");
+    }
+}
+
+/// A log group name CloudWatch Logs refuses (`[-._/#A-Za-z0-9]+`). moto creates it and a
+/// trail delivering to it, then refuses to read its metric filters, so the failed read
+/// names it.
+const HOSTILE_LOG_GROUP: &str = "Trail\x1b[31mLogs\u{202e}SGOL\u{200b}";
+
+/// A trail that logs to [`HOSTILE_LOG_GROUP`], made with boto3 in the default account.
+fn trail_to_hostile_log_group(emulator: &Emulator) {
+    let script = "import boto3, os\n\
+        group = os.environ['LOG_GROUP']\n\
+        boto3.client('logs').create_log_group(logGroupName=group)\n\
+        boto3.client('s3').create_bucket(Bucket='hostile-trail-logs')\n\
+        iam = boto3.client('iam')\n\
+        role = iam.create_role(RoleName='trail-logs', AssumeRolePolicyDocument='{}')\n\
+        trail = boto3.client('cloudtrail')\n\
+        trail.create_trail(Name='hostile', S3BucketName='hostile-trail-logs',\n\
+            IsMultiRegionTrail=True, CloudWatchLogsRoleArn=role['Role']['Arn'],\n\
+            CloudWatchLogsLogGroupArn=f'arn:aws:logs:us-east-1:123456789012:log-group:{group}:*')\n\
+        trail.start_logging(Name='hostile')\n";
+    let made = emulator
+        .command_as(emulator.python(), support::DEFAULT_ACCOUNT)
+        .env("LOG_GROUP", HOSTILE_LOG_GROUP)
+        .args(["-c", script])
+        .output()
+        .expect("run python");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+}
+
+/// The error line `main` prints names the log group whose read failed, escaped.
+#[test]
+fn an_error_naming_a_hostile_log_group_reaches_stderr_escaped() {
+    let emulator = Emulator::start();
+    trail_to_hostile_log_group(&emulator);
+    let escaped = r"Trail\u{1b}[31mLogs\u{202e}SGOL\u{200b}";
+
+    let fix = ["fix", "--email", "a@example.com", "--dry-run", "-vv"];
+    let output = emulator.vpcwatch().args(fix).output().expect("run vpcwatch");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "{}", String::from_utf8_lossy(&output.stdout));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert_nothing_raw("stderr", &stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    let named =
+        format!("vpcwatch: cannot plan: logs:DescribeMetricFilters for log group {escaped}");
+    assert!(last.starts_with(&named), "{last}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    // The check reports the same failure on stdout, escaped too, and logs nothing raw.
+    let check = emulator.vpcwatch().args(["check", "-vvv"]).output().expect("run vpcwatch");
+    assert_eq!(check.status.code(), Some(2));
+    let stdout = String::from_utf8(check.stdout).expect("utf-8");
+    assert_nothing_raw("stdout", &stdout);
+    assert!(stdout.contains(escaped), "{stdout}");
+    assert_nothing_raw("stderr", &String::from_utf8(check.stderr).expect("utf-8"));
+}
+
+/// A warning that names a file the user named: the configuration file, whose exception
+/// expired, under a name with a newline and a right-to-left override.
+#[test]
+fn a_warning_naming_a_hostile_file_name_is_one_escaped_line() {
+    let emulator = Emulator::start();
+    emulator.seed("sound");
+    let dir = std::env::temp_dir().join(format!("vpcwatch-hardening-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create a scratch directory");
+    let path = dir.join("team\n\u{202e}lmot.toml");
+    let exception = "[[exceptions]]\nnames = [\"CreateVpc\"]\nreason = \"sandbox\"\n\
+                     expires = \"2020-01-01\"\n";
+    std::fs::write(&path, exception).expect("write the configuration file");
+
+    let output = emulator.vpcwatch().arg("check").arg("--config").arg(&path).output();
+    let output = output.expect("run vpcwatch");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert_nothing_raw("stderr", &stderr);
+    assert_eq!(stderr.lines().count(), 1, "one warning, on one line: {stderr:?}");
+    let warning = stderr.trim_end();
+    assert!(warning.contains(r"team\u{a}\u{202e}lmot.toml:"), "{warning}");
+    assert!(warning.ends_with("(CreateVpc) expired after 2020-01-01"), "{warning}");
+}
