@@ -313,7 +313,8 @@ enum ShellArg {
     Zsh,
 }
 
-/// A flag value that parsed but makes no sense; printed as one line, exit status 2.
+/// A flag value that parsed but makes no sense; printed as one line, exit status 2. A
+/// value is quoted with `{:?}`, which also escapes control and bidirectional characters.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct UsageError(String);
@@ -410,7 +411,7 @@ impl ConfigArgs {
             Some(path) if !path.exists() => {
                 return Err(UsageError(format!(
                     "--config {:?}: no such file",
-                    crate::term::escape(&path.display().to_string())
+                    path.display().to_string()
                 )))
             }
             Some(path) => Some(path.clone()),
@@ -495,10 +496,8 @@ fn account_list(value: &str) -> Result<Vec<String>, UsageError> {
     if !std::path::Path::new(value).is_file() {
         let bad = inline.iter().find(|id| !is_account_id(id)).copied().unwrap_or(value);
         return Err(UsageError(format!(
-            "--accounts {:?}: {:?} is not a 12-digit account ID and no file {:?} exists",
-            crate::term::escape(value),
-            crate::term::escape(bad),
-            crate::term::escape(value)
+            "--accounts {value:?}: {bad:?} is not a 12-digit account ID and no file {value:?} \
+             exists"
         )));
     }
     let text = std::fs::read_to_string(value)
@@ -518,7 +517,7 @@ fn accounts_from_file(path: &str, text: &str) -> Result<Vec<String>, UsageError>
             return Err(UsageError(format!(
                 "--accounts {path}:{}: {:?} is not a 12-digit account ID",
                 number + 1,
-                crate::term::escape(id)
+                id
             )));
         }
         ids.push(id);
@@ -540,7 +539,7 @@ fn validate_role_name(name: &str) -> Result<(), UsageError> {
     } else {
         Err(UsageError(format!(
             "invalid --role-name {:?}: expected an IAM role name such as {DEFAULT_ROLE_NAME}",
-            crate::term::escape(name)
+            name
         )))
     }
 }
@@ -564,7 +563,7 @@ fn shard(value: &str) -> Result<Shard, UsageError> {
     parsed.ok_or_else(|| {
         UsageError(format!(
             "invalid --shard {:?}: expected I/N with 1 <= I <= N, such as 2/4",
-            crate::term::escape(value)
+            value
         ))
     })
 }
@@ -669,7 +668,7 @@ fn validate_email(email: &str) -> Result<(), UsageError> {
     let bad = || {
         UsageError(format!(
             "invalid email address {:?}: expected an address such as ops@example.com",
-            crate::term::escape(email)
+            email
         ))
     };
     let (local, domain) = email.split_once('@').ok_or_else(bad)?;
@@ -707,7 +706,7 @@ fn validate_topic_arn(arn: &str) -> Result<(), UsageError> {
     } else {
         Err(UsageError(format!(
             "invalid topic ARN {:?}: expected arn:aws:sns:REGION:ACCOUNT:NAME",
-            crate::term::escape(arn)
+            arn
         )))
     }
 }
