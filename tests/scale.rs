@@ -5,9 +5,11 @@
 mod support;
 
 use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Output;
 
 use serde_json::{json, Value};
-use support::report::check_json_whole;
+use support::report::{check_json_whole, validate};
 use support::{Emulator, DEFAULT_ACCOUNT};
 use vpcwatch::config::Shard;
 
@@ -189,6 +191,27 @@ fn shards_join_into_the_whole(emulator: &Emulator, args: &[&str]) -> Vec<Value> 
     whole
 }
 
+/// The shard an account falls to is part of the interface: workers of different
+/// releases must split an organization alike. These values are FNV-1a (64 bits) of the
+/// account ID, modulo the shard count.
+#[test]
+fn shard_shares_are_pinned_across_releases() {
+    let share = |account: &str, count: u32| {
+        (1..=count).find(|&index| Shard { index, count }.includes(account)).unwrap()
+    };
+    let pinned = [
+        ("123456789012", [4, 7, 32]),
+        ("111122223333", [2, 3, 34]),
+        ("444455556666", [2, 2, 46]),
+        ("000000000001", [3, 1, 35]),
+        ("999999999999", [2, 3, 50]),
+    ];
+    for (account, shares) in pinned {
+        let got = [share(account, 4), share(account, 7), share(account, 50)];
+        assert_eq!(got, shares, "the shards of {account} in 4, 7 and 50");
+    }
+}
+
 #[test]
 fn shards_of_a_list_of_accounts_join_into_the_whole() {
     let emulator = Emulator::start();
@@ -224,6 +247,136 @@ fn every_shard_of_an_organization_credits_its_members_with_the_organization_trai
     assert!(ids.contains(&org_only.as_str()) && !ids.contains(&DEFAULT_ACCOUNT), "{ids:?}");
     let member = lines.iter().find(|l| l["account_id"] == org_only.as_str()).unwrap();
     assert_eq!(member["verdict"], "pass", "{member:#}");
+}
+
+/// What the organization workflow (docs/ci/github-actions-organization.yml) runs: the
+/// audit step's script, the join step's, the shard count of the matrix, and the
+/// workflow's environment.
+struct Workflow {
+    audit: String,
+    join: String,
+    shards: usize,
+    env: Vec<(String, String)>,
+}
+
+fn organization_workflow() -> Workflow {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let workflow = validate("yaml", &[&root.join("docs/ci/github-actions-organization.yml")]);
+    let run_of = |job: &str, needle: &str| {
+        let steps = workflow["jobs"][job]["steps"].as_array().expect("steps");
+        let mut runs = steps.iter().filter_map(|s| s["run"].as_str());
+        runs.find(|r| r.contains(needle)).expect(needle).to_string()
+    };
+    let matrix = &workflow["jobs"]["audit"]["strategy"]["matrix"]["shard"];
+    let env = workflow["env"].as_object().expect("env");
+    Workflow {
+        audit: run_of("audit", "vpcwatch check"),
+        join: run_of("verdict", "jq"),
+        shards: matrix.as_array().expect("shard matrix").len(),
+        env: env.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect(),
+    }
+}
+
+/// Runs `script` as GitHub Actions runs a `run:` step (bash -e -o pipefail) in `dir`,
+/// with vpcwatch on the PATH, the workflow's environment and the emulator's AWS one.
+fn run_step(emulator: &Emulator, workflow: &Workflow, dir: &Path, script: &str) -> Output {
+    let binary = assert_cmd::cargo::cargo_bin("vpcwatch");
+    let bin_dir = binary.parent().unwrap().display().to_string();
+    let path = format!("{bin_dir}:{}", std::env::var("PATH").unwrap_or_default());
+    let mut bash = emulator.command_as("bash", DEFAULT_ACCOUNT);
+    for (name, value) in workflow.env.iter().filter(|(name, _)| !name.starts_with("AWS_")) {
+        bash.env(name, value);
+    }
+    bash.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script])
+        .current_dir(dir)
+        .env("PATH", path);
+    bash.output().expect("run bash")
+}
+
+/// Runs every shard of the workflow's audit step with `scope` in place of its
+/// `--org --all-regions`, drops the report of `lost`, then runs the join step; the join's
+/// exit status and output.
+fn run_workflow(emulator: &Emulator, scope: &str, lost: Option<usize>) -> (bool, String) {
+    let workflow = organization_workflow();
+    let dir = temporary_dir(&format!("workflow-{lost:?}-{}", scope.len()));
+    let audit = workflow.audit.replace("--org --all-regions", scope);
+    assert_ne!(audit, workflow.audit, "the audit step runs --org --all-regions");
+    for shard in 1..=workflow.shards {
+        let script = audit.replace("${{ matrix.shard }}", &shard.to_string());
+        let output = run_step(emulator, &workflow, &dir, &script);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(dir.join(format!("shard-{shard}.jsonl")).exists(), "shard {shard}: {stderr}");
+    }
+    if let Some(shard) = lost {
+        std::fs::remove_file(dir.join(format!("shard-{shard}.jsonl"))).unwrap();
+    }
+    let joined = run_step(emulator, &workflow, &dir, &workflow.join);
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = String::from_utf8_lossy(&joined.stdout) + String::from_utf8_lossy(&joined.stderr);
+    (joined.status.success(), out.into_owned())
+}
+
+/// A fresh directory under the system's temporary one.
+fn temporary_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("vpcwatch-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
+}
+
+#[test]
+fn the_organization_workflow_passes_only_when_every_shard_reported_and_every_account_passed() {
+    let emulator = Emulator::start();
+    let [sound, broken, denied, org_only] = organization(&emulator);
+
+    // In us-east-1 the organization trail covers every member; the workflow's role is
+    // not the one the emulator refuses.
+    let (passed, out) = run_workflow(&emulator, "--org --region us-east-1", None);
+    assert!(passed, "every account passes:\n{out}");
+
+    let (passed, out) = run_workflow(&emulator, "--org --region us-east-1", Some(2));
+    assert!(!passed, "a lost shard fails the organization:\n{out}");
+    assert!(out.contains("shard 2/4 wrote no report"), "{out}");
+
+    let (passed, out) =
+        run_workflow(&emulator, "--org --region us-east-1 --region us-west-2", None);
+    assert!(!passed, "{out}");
+    assert!(out.contains(&format!("{broken} fail")), "{out}");
+    assert!(out.contains(&format!("{denied} ")), "its us-west-2 is not covered: {out}");
+    for passing in [&sound, &org_only] {
+        assert!(!out.contains(&format!("{passing} ")), "{passing} passed: {out}");
+    }
+}
+
+#[test]
+fn the_external_id_goes_with_every_role_session() {
+    let emulator = Emulator::start();
+    let [sound, ..] = organization(&emulator);
+    emulator.request(json!({"require_external_id": "vpcwatch-7f3a", "account": sound}));
+    let args = ["--accounts", sound.as_str(), "--region", "us-east-1"];
+
+    for (extra, code) in [(&[][..], 2), (&["--external-id", "other"][..], 2)] {
+        let (status, lines) = jsonl(&emulator, &[&args[..], extra].concat());
+        assert_eq!(status, code, "{extra:?}: {lines:?}");
+        let error = lines[0]["error"].as_str().unwrap_or_default();
+        assert!(error.contains("sts:AssumeRole") && error.contains("access denied"), "{error}");
+    }
+    let (status, lines) =
+        jsonl(&emulator, &[&args[..], &["--external-id", "vpcwatch-7f3a"]].concat());
+    assert_eq!(status, 0, "{lines:?}");
+    assert_eq!(lines[0]["verdict"], "pass");
+}
+
+#[test]
+fn a_closed_member_is_not_audited() {
+    let emulator = Emulator::start();
+    let [sound, broken, ..] = organization(&emulator);
+    emulator.request(json!({"close_account": broken}));
+    let (_, lines) = jsonl(&emulator, &["--org", "--region", "us-east-1"]);
+    let ids: Vec<&str> = lines.iter().map(|l| l["account_id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 4, "the management account and three active members: {ids:?}");
+    assert!(ids.contains(&sound.as_str()) && !ids.contains(&broken.as_str()), "{ids:?}");
 }
 
 #[test]

@@ -22,6 +22,12 @@ Commands:
   {"deny_role": ACCOUNT}         sts:AssumeRole into ACCOUNT's OrganizationAccountAccessRole
                                  is refused from now on, as AWS refuses a role whose trust
                                  policy does not name the caller (moto never refuses)
+  {"require_external_id": ID, "account": ACCOUNT}
+                                 sts:AssumeRole into ACCOUNT's OrganizationAccountAccessRole
+                                 is refused unless its ExternalId is ID, as a trust policy
+                                 with an sts:ExternalId condition refuses it
+  {"close_account": ACCOUNT}      the management account closes that member: it stays in
+                                 the organization, SUSPENDED
   {"iam_user": NAME, "policy": {...}, "account": ...}
       an IAM user with that inline policy (default account unless named); replies
       with its keys
@@ -56,6 +62,8 @@ import scenarios  # noqa: E402
 DEFAULT_ACCOUNT = "123456789012"
 # Role ARNs whose sts:AssumeRole is refused (see guard_assume_role).
 DENIED_ROLES: set[str] = set()
+# Role ARNs whose sts:AssumeRole needs this ExternalId (see guard_assume_role).
+EXTERNAL_IDS: dict[str, str] = {}
 DEFAULT_KEYS = {"access_key_id": "testing", "secret_access_key": "testing", "session_token": None}
 # The role an organization's management account assumes into a member account.
 ACCOUNT_ROLE = "OrganizationAccountAccessRole"
@@ -201,6 +209,15 @@ class Emulator:
         DENIED_ROLES.add(f"arn:aws:iam::{account}:role/{ACCOUNT_ROLE}")
         return {}
 
+    def close_account(self, account: str) -> dict[str, Any]:
+        org = self.client(DEFAULT_ACCOUNT, "organizations", "us-east-1")
+        org.close_account(AccountId=account)
+        return {}
+
+    def require_external_id(self, account: str, external_id: str) -> dict[str, Any]:
+        EXTERNAL_IDS[f"arn:aws:iam::{account}:role/{ACCOUNT_ROLE}"] = external_id
+        return {}
+
     def enforce_auth(self, on: bool) -> dict[str, Any]:
         """From now on moto checks every request against IAM (the seeding keys included),
         or, when `on` is false, none (the first billion requests are not checked)."""
@@ -280,6 +297,8 @@ class Emulator:
         urllib.request.urlopen(req, timeout=30).close()
         # Assumed-role keys lived in the wiped IAM state.
         self.credentials = {DEFAULT_ACCOUNT: DEFAULT_KEYS}
+        DENIED_ROLES.clear()
+        EXTERNAL_IDS.clear()
         self.clients.clear()
         return {}
 
@@ -302,6 +321,10 @@ class Emulator:
             return self.organization(int(cmd["organization"]))
         if "deny_role" in cmd:
             return self.deny_role(_account({"account": cmd["deny_role"]}))
+        if "close_account" in cmd:
+            return self.close_account(_account({"account": cmd["close_account"]}))
+        if "require_external_id" in cmd:
+            return self.require_external_id(_account(cmd), str(cmd["require_external_id"]))
         raise ValueError(f"unknown command {json.dumps(cmd)}")
 
 
@@ -319,7 +342,8 @@ def _in_region(chain: scenarios.Chain, region: str) -> scenarios.Chain:
 
 
 def guard_assume_role() -> None:
-    """Refuse sts:AssumeRole into the roles of DENIED_ROLES with AWS's AccessDenied."""
+    """Refuse sts:AssumeRole with AWS's AccessDenied into the roles of DENIED_ROLES, and
+    into those of EXTERNAL_IDS without their ExternalId."""
     from moto.sts.exceptions import STSClientError
     from moto.sts.models import STSBackend
 
@@ -327,7 +351,8 @@ def guard_assume_role() -> None:
 
     def assume_role(self: STSBackend, **kwargs: Any) -> Any:
         role = kwargs["role_arn"]
-        if role in DENIED_ROLES:
+        wrong_id = role in EXTERNAL_IDS and kwargs.get("external_id") != EXTERNAL_IDS[role]
+        if role in DENIED_ROLES or wrong_id:
             raise STSClientError(
                 "AccessDenied",
                 f"User: arn:aws:iam::{self.account_id}:root is not authorized to perform: "
