@@ -1,6 +1,7 @@
 //! Findings for the unit tests of every format: a passing, a failing and an erroring
-//! account, with names read from the account that need escaping, and an account whose
-//! gaps meet an exception in force, an expired one and an unused one.
+//! account, with names read from the account that need escaping, an account whose gaps
+//! meet an exception in force, an expired one and an unused one, and an account judged
+//! against the default set and the CIS controls at once.
 
 use crate::chain::{
     self, AccountFindings, Audit, Findings, Links, NameFinding, Status, TrailFinding, Verdict,
@@ -16,7 +17,31 @@ pub const HOSTILE_FILTER: &str = "Vpc|<Changes>&\"it's\"*_[x](y)\u{1b}[31m";
 
 /// Every name of the default set covered by one sound chain.
 pub fn passing() -> (Findings, EventSet) {
-    let events = EventSet::default_set();
+    every_name_covered(EventSet::default_set())
+}
+
+/// `--events default,cis`: CreateVpc, which stands in the VPC group and in control 4.14,
+/// not covered; ModifySecurityGroupRules (4.10 only) undecided; the rest covered.
+pub fn joined() -> (Findings, EventSet) {
+    let events = EventSet::union(vec![EventSet::default_set(), EventSet::cis()]);
+    let (mut findings, events) = every_name_covered(events);
+    findings.verdict = Verdict::Fail;
+    set(
+        &mut findings,
+        "CreateVpc",
+        Status::NotCovered,
+        "filter VpcChanges does not match CreateVpc",
+    );
+    set(
+        &mut findings,
+        "ModifySecurityGroupRules",
+        Status::Uncertain,
+        "alarm Math reads metric CISBenchmark/VpcEventCount through metric math; not evaluated",
+    );
+    (findings, events)
+}
+
+fn every_name_covered(events: EventSet) -> (Findings, EventSet) {
     let names = events
         .groups
         .iter()
@@ -140,12 +165,17 @@ fn covered(group: &str, name: &str) -> NameFinding {
     }
 }
 
+/// Gives `name` its status in every group it stands in: a name is judged once.
 fn set(findings: &mut Findings, name: &str, status: Status, reason: &str) {
-    let finding = findings.names.iter_mut().find(|n| n.name == name).expect("name in set");
-    finding.status = status;
-    finding.reason = reason.into();
-    finding.chain.alarm = None;
-    finding.chain.topic = None;
+    let mut found = false;
+    for finding in findings.names.iter_mut().filter(|n| n.name == name) {
+        finding.status = status;
+        finding.reason = reason.into();
+        finding.chain.alarm = None;
+        finding.chain.topic = None;
+        found = true;
+    }
+    assert!(found, "{name} is not in the set");
 }
 
 fn trail() -> TrailFinding {

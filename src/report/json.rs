@@ -3,15 +3,18 @@
 //! in both; stable field names, strings kept exact. What became of each exception of the
 //! configuration file is in the whole run's object only: an exception may reach several
 //! accounts, and the lines of shards must join into the whole (excepted names carry
-//! their exception in both).
+//! their exception in both). Each region lists its names and, beside them, the verdict of
+//! each group of the event set (one per CIS control with `--events cis`).
 
 use std::io::Write;
 
 use serde::Serialize;
 
+use super::{tally, GroupTally};
 use crate::chain::{
     AccountFindings, Audit, ExceptionOutcome, Findings, NameFinding, Status, TrailFinding, Verdict,
 };
+use crate::events::EventSet;
 use crate::inventory::ReadError;
 
 #[derive(Serialize)]
@@ -46,6 +49,7 @@ struct Region<'a> {
     region: &'a str,
     verdict: Verdict,
     summary: Summary,
+    groups: Vec<GroupEntry<'a>>,
     trails: &'a [TrailFinding],
     names: &'a [NameFinding],
     errors: Vec<ErrorEntry<'a>>,
@@ -60,6 +64,17 @@ struct Summary {
     excepted: usize,
 }
 
+/// One group of the event set in one region: its verdict and how its names fared.
+#[derive(Serialize)]
+struct GroupEntry<'a> {
+    id: &'a str,
+    title: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cis_control: Option<&'a str>,
+    verdict: Verdict,
+    summary: Summary,
+}
+
 #[derive(Serialize)]
 struct ErrorEntry<'a> {
     #[serde(flatten)]
@@ -68,7 +83,7 @@ struct ErrorEntry<'a> {
 }
 
 /// Writes the whole run as one JSON object and a newline.
-pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
+pub(super) fn write(out: &mut dyn Write, audit: &Audit, events: &EventSet) -> std::io::Result<()> {
     let report = Report {
         verdict: audit.verdict,
         events: &audit.events,
@@ -78,7 +93,7 @@ pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
             fail: audit.accounts_with(Verdict::Fail),
             error: audit.accounts_with(Verdict::Error),
         },
-        accounts: audit.accounts.iter().map(|a| account(a, &audit.events)).collect(),
+        accounts: audit.accounts.iter().map(|a| account(a, &audit.events, events)).collect(),
         exceptions: &audit.exceptions,
     };
     serde_json::to_writer_pretty(&mut *out, &report)?;
@@ -86,25 +101,29 @@ pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
 }
 
 /// Writes one compact JSON object per account, each on its own line.
-pub(super) fn write_lines(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
+pub(super) fn write_lines(
+    out: &mut dyn Write,
+    audit: &Audit,
+    events: &EventSet,
+) -> std::io::Result<()> {
     for found in &audit.accounts {
-        serde_json::to_writer(&mut *out, &account(found, &audit.events))?;
+        serde_json::to_writer(&mut *out, &account(found, &audit.events, events))?;
         writeln!(out)?;
     }
     Ok(())
 }
 
-fn account<'a>(found: &'a AccountFindings, events: &'a str) -> Account<'a> {
+fn account<'a>(found: &'a AccountFindings, name: &'a str, events: &'a EventSet) -> Account<'a> {
     Account {
         account_id: &found.account_id,
         verdict: found.verdict,
-        events,
+        events: name,
         error: found.error.as_deref(),
-        regions: found.regions.iter().map(region).collect(),
+        regions: found.regions.iter().map(|f| region(f, events)).collect(),
     }
 }
 
-fn region(findings: &Findings) -> Region<'_> {
+fn region<'a>(findings: &'a Findings, events: &'a EventSet) -> Region<'a> {
     Region {
         region: &findings.region,
         verdict: findings.verdict,
@@ -115,6 +134,7 @@ fn region(findings: &Findings) -> Region<'_> {
             uncertain: findings.count(Status::Uncertain),
             excepted: findings.count(Status::Excepted),
         },
+        groups: tally(findings, events).iter().map(group).collect(),
         trails: &findings.trails,
         names: &findings.names,
         errors: findings
@@ -122,6 +142,22 @@ fn region(findings: &Findings) -> Region<'_> {
             .iter()
             .map(|e| ErrorEntry { error: e, message: e.to_string() })
             .collect(),
+    }
+}
+
+fn group<'a>(tally: &GroupTally<'a>) -> GroupEntry<'a> {
+    GroupEntry {
+        id: &tally.group.id,
+        title: &tally.group.title,
+        cis_control: tally.group.cis_control(),
+        verdict: tally.verdict,
+        summary: Summary {
+            total: tally.total,
+            covered: tally.covered,
+            not_covered: tally.not_covered,
+            uncertain: tally.uncertain,
+            excepted: tally.excepted,
+        },
     }
 }
 
@@ -146,7 +182,7 @@ mod tests {
     #[test]
     fn the_document_nests_regions_in_accounts_under_one_verdict() {
         let mut out = Vec::new();
-        write(&mut out, &audit()).unwrap();
+        write(&mut out, &audit(), &EventSet::default_set()).unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(doc["verdict"], "fail");
         assert_eq!(doc["summary"]["accounts"], 2);
@@ -161,8 +197,8 @@ mod tests {
     #[test]
     fn json_lines_hold_one_account_each_equal_to_the_documents() {
         let (mut lines, mut whole) = (Vec::new(), Vec::new());
-        write_lines(&mut lines, &audit()).unwrap();
-        write(&mut whole, &audit()).unwrap();
+        write_lines(&mut lines, &audit(), &EventSet::default_set()).unwrap();
+        write(&mut whole, &audit(), &EventSet::default_set()).unwrap();
         let whole: serde_json::Value = serde_json::from_slice(&whole).unwrap();
         let text = String::from_utf8(lines).unwrap();
         let parsed: Vec<serde_json::Value> =
@@ -174,9 +210,9 @@ mod tests {
 
     #[test]
     fn exceptions_are_listed_once_for_the_run_and_excepted_names_carry_theirs() {
-        let (audit, _) = fixtures::with_exceptions();
+        let (audit, events) = fixtures::with_exceptions();
         let mut out = Vec::new();
-        write(&mut out, &audit).unwrap();
+        write(&mut out, &audit, &events).unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let states: Vec<&str> = doc["exceptions"]
             .as_array()
@@ -200,8 +236,36 @@ mod tests {
             .all(|n| n.get("exception").is_none()));
 
         let mut lines = Vec::new();
-        write_lines(&mut lines, &audit).unwrap();
+        write_lines(&mut lines, &audit, &events).unwrap();
         let line: serde_json::Value = serde_json::from_slice(&lines).unwrap();
         assert_eq!(line, doc["accounts"][0], "a line is the account's object, no more");
+    }
+
+    #[test]
+    fn each_region_gives_every_group_its_verdict_and_counts() {
+        let (findings, events) = fixtures::joined();
+        let account = AccountFindings::judged(findings.account_id.clone(), vec![findings]);
+        let mut out = Vec::new();
+        write(&mut out, &Audit::new(events.name.clone(), vec![account]), &events).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let region = &doc["accounts"][0]["regions"][0];
+        let groups = region["groups"].as_array().unwrap();
+        assert_eq!(groups.len(), 13);
+        assert_eq!(
+            groups[0],
+            serde_json::json!({
+                "id": "vpc",
+                "title": "VPC",
+                "verdict": "fail",
+                "summary": {"total": 2, "covered": 1, "not_covered": 1, "uncertain": 0, "excepted": 0},
+            })
+        );
+        let control = |id: &str| groups.iter().find(|g| g["id"] == id).unwrap();
+        assert_eq!(control("4.14")["cis_control"], "4.14");
+        assert_eq!(control("4.14")["verdict"], "fail");
+        assert_eq!(control("4.14")["summary"]["total"], 11);
+        assert_eq!(control("4.10")["verdict"], "error");
+        assert_eq!(control("4.13")["verdict"], "pass");
+        assert_eq!(region["summary"]["total"], 41, "the region counts CreateVpc once");
     }
 }

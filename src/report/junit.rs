@@ -1,8 +1,12 @@
 //! The JUnit XML report of `check`, for the test reports of CI systems (GitLab's
-//! `artifacts:reports:junit`, Jenkins, Azure Pipelines): one test suite for the account
-//! and region, one test case per watched name with its group as class name, a failure
-//! for a name not covered, an error for one that could not be decided and a skip for one
-//! whose gap an exception accepts. When the configuration file has exceptions, a last
+//! `artifacts:reports:junit`, Jenkins, Azure Pipelines): one test suite per account and
+//! region, one test case per watched name and group with the group's stable id as class
+//! name (`route-table`, `4.13`), a failure for a name not covered, an error for one that
+//! could not be decided and a skip for one whose gap an exception accepts. The cases of
+//! one class are one group, so a CI system that groups cases by class shows a verdict per
+//! group; the suite's properties give each group's verdict too (`group:4.13`). A name in
+//! two groups (`--events default,cis`) is judged once and is a case in each of its
+//! classes, with the same outcome. When the configuration file has exceptions, a last
 //! suite has a case for each: passed when applied, skipped when expired or unused (they
 //! do not fail the run by themselves).
 //!
@@ -11,12 +15,13 @@
 
 use std::io::Write;
 
-use super::{described, exception_summary};
+use super::{described, exception_summary, group_counts, tally, verdict_word};
 use crate::chain::{Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status};
+use crate::events::EventSet;
 
 /// Writes the run as one `<testsuites>` document: a suite per account and region, and
 /// one per account that could not be audited, holding a single errored case.
-pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
+pub(super) fn write(out: &mut dyn Write, audit: &Audit, events: &EventSet) -> std::io::Result<()> {
     let cases = |status| audit.targets().flat_map(|f| &f.names).filter(move |n| n.status == status);
     let failed = audit.accounts.iter().filter(|a| a.error.is_some()).count();
     let total = audit.targets().map(|f| f.names.len()).sum::<usize>() + failed;
@@ -35,7 +40,7 @@ pub(super) fn write(out: &mut dyn Write, audit: &Audit) -> std::io::Result<()> {
             write_failed_account(out, &account.account_id, error)?;
         }
         for findings in &account.regions {
-            write_suite(out, findings)?;
+            write_suite(out, findings, events)?;
         }
     }
     write_exceptions(out, exceptions)?;
@@ -72,7 +77,7 @@ fn write_exceptions(out: &mut dyn Write, exceptions: &[ExceptionOutcome]) -> std
     writeln!(out, "  </testsuite>")
 }
 
-fn write_suite(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
+fn write_suite(out: &mut dyn Write, findings: &Findings, events: &EventSet) -> std::io::Result<()> {
     let total = findings.names.len();
     let cases = |status| findings.names.iter().filter(|n| n.status == status).count();
     let (failures, errors) = (cases(Status::NotCovered), cases(Status::Uncertain));
@@ -83,9 +88,9 @@ fn write_suite(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> 
         r#"  <testsuite name="{}" tests="{total}" failures="{failures}" errors="{errors}" skipped="{skipped}">"#,
         escape(&suite)
     )?;
-    write_properties(out, findings)?;
+    write_properties(out, findings, events)?;
     for name in &findings.names {
-        write_case(out, name)?;
+        write_case(out, name, class_name(events, name))?;
     }
     write_read_errors(out, findings)?;
     writeln!(out, "  </testsuite>")
@@ -103,27 +108,39 @@ fn write_failed_account(out: &mut dyn Write, account: &str, error: &str) -> std:
     writeln!(out, "  </testsuite>")
 }
 
-fn write_properties(out: &mut dyn Write, findings: &Findings) -> std::io::Result<()> {
-    let verdict = serde_json::to_value(findings.verdict).unwrap_or_default();
-    let properties = [
-        ("account_id", findings.account_id.as_str()),
-        ("region", findings.region.as_str()),
-        ("events", findings.events.as_str()),
-        ("verdict", verdict.as_str().unwrap_or_default()),
+/// The account, region, event set and verdict of a suite, then each group's verdict
+/// with its counts (`group:route-table` = `fail: 4 of 5 covered, 1 not covered`).
+fn write_properties(
+    out: &mut dyn Write,
+    findings: &Findings,
+    events: &EventSet,
+) -> std::io::Result<()> {
+    let mut properties = vec![
+        ("account_id".to_string(), findings.account_id.clone()),
+        ("region".to_string(), findings.region.clone()),
+        ("events".to_string(), findings.events.clone()),
+        ("verdict".to_string(), verdict_word(findings.verdict).to_string()),
     ];
+    for tally in tally(findings, events) {
+        let verdict = format!("{}: {}", verdict_word(tally.verdict), group_counts(&tally));
+        properties.push((format!("group:{}", tally.group.id), verdict));
+    }
     writeln!(out, "    <properties>")?;
     for (name, value) in properties {
-        writeln!(out, r#"      <property name="{name}" value="{}"/>"#, escape(value))?;
+        writeln!(out, r#"      <property name="{}" value="{}"/>"#, escape(&name), escape(&value))?;
     }
     writeln!(out, "    </properties>")
 }
 
-fn write_case(out: &mut dyn Write, name: &NameFinding) -> std::io::Result<()> {
-    let open = format!(
-        r#"    <testcase name="{}" classname="{}""#,
-        escape(&name.name),
-        escape(&name.group)
-    );
+/// The class of a name's case: the stable id of its group, which findings name by title.
+fn class_name<'a>(events: &'a EventSet, name: &'a NameFinding) -> &'a str {
+    let group = events.groups.iter().find(|g| g.title == name.group);
+    group.map_or(name.group.as_str(), |g| g.id.as_str())
+}
+
+fn write_case(out: &mut dyn Write, name: &NameFinding, class: &str) -> std::io::Result<()> {
+    let open =
+        format!(r#"    <testcase name="{}" classname="{}""#, escape(&name.name), escape(class));
     let (element, kind) = match name.status {
         Status::Covered => return writeln!(out, "{open}/>"),
         Status::NotCovered => ("failure", "not_covered"),
@@ -188,16 +205,16 @@ mod tests {
     use crate::report::fixtures;
 
     fn junit(fixture: fn() -> (Findings, crate::events::EventSet)) -> String {
-        let (findings, _) = fixture();
+        let (findings, events) = fixture();
         let account = AccountFindings::judged(findings.account_id.clone(), vec![findings]);
         let mut out = Vec::new();
-        write(&mut out, &Audit::new("default".into(), vec![account])).unwrap();
+        write(&mut out, &Audit::new("default".into(), vec![account]), &events).unwrap();
         String::from_utf8(out).unwrap()
     }
 
     #[test]
     fn an_account_not_audited_is_a_suite_with_one_error() {
-        let (findings, _) = fixtures::passing();
+        let (findings, events) = fixtures::passing();
         let audit = Audit::new(
             "default".into(),
             vec![
@@ -206,7 +223,7 @@ mod tests {
             ],
         );
         let mut out = Vec::new();
-        write(&mut out, &audit).unwrap();
+        write(&mut out, &audit, &events).unwrap();
         let xml = String::from_utf8(out).unwrap();
         assert!(
             xml.contains(r#"<testsuites name="vpcwatch check" tests="31" failures="0" errors="1""#),
@@ -236,7 +253,7 @@ mod tests {
             "{xml}"
         );
         assert_eq!(xml.matches("<testcase ").count(), 30);
-        assert!(xml.contains(r#"<testcase name="CreateVpc" classname="VPC"/>"#), "{xml}");
+        assert!(xml.contains(r#"<testcase name="CreateVpc" classname="vpc"/>"#), "{xml}");
     }
 
     #[test]
@@ -257,9 +274,9 @@ mod tests {
 
     #[test]
     fn excepted_names_are_skipped_and_exceptions_have_a_suite() {
-        let (audit, _) = fixtures::with_exceptions();
+        let (audit, events) = fixtures::with_exceptions();
         let mut out = Vec::new();
-        write(&mut out, &audit).unwrap();
+        write(&mut out, &audit, &events).unwrap();
         let xml = String::from_utf8(out).unwrap();
         assert!(
             xml.contains(r#"<testsuites name="vpcwatch check" tests="33" failures="2" errors="0" skipped="4">"#),
@@ -267,7 +284,7 @@ mod tests {
         );
         assert!(xml.contains(r#"tests="30" failures="2" errors="0" skipped="2">"#), "{xml}");
         assert!(
-            xml.contains(r#"<testcase name="CreateVpcPeeringConnection" classname="VPC peering">
+            xml.contains(r#"<testcase name="CreateVpcPeeringConnection" classname="vpc-peering">
       <skipped message="filter VpcChanges does not match CreateVpcPeeringConnection; excepted until 2027-03-31: sandbox: peering &lt;blocked&gt; by SCP"/>"#),
             "{xml}"
         );
@@ -283,5 +300,35 @@ mod tests {
             ),
             "{xml}"
         );
+    }
+
+    #[test]
+    fn cases_are_classed_by_group_and_the_suite_gives_each_group_its_verdict() {
+        let xml = junit(fixtures::joined);
+        assert!(xml.contains(r#"tests="67" failures="2" errors="1" skipped="0">"#), "{xml}");
+        let create_vpc: Vec<&str> =
+            xml.lines().filter(|l| l.contains(r#"<testcase name="CreateVpc" "#)).collect();
+        assert_eq!(
+            create_vpc,
+            [
+                r#"    <testcase name="CreateVpc" classname="vpc">"#,
+                r#"    <testcase name="CreateVpc" classname="4.14">"#,
+            ],
+            "a case in each group, the same outcome"
+        );
+        assert!(
+            xml.contains(
+                r#"<property name="group:vpc" value="fail: 1 of 2 covered, 1 not covered"/>"#
+            ),
+            "{xml}"
+        );
+        assert!(
+            xml.contains(
+                r#"<property name="group:4.10" value="error: 6 of 7 covered, 1 undecided"/>"#
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"<property name="group:4.13" value="pass: 7 of 7 covered"/>"#));
+        assert_eq!(xml.matches(r#"<property name="group:"#).count(), 13);
     }
 }

@@ -1,13 +1,14 @@
 //! The Markdown report of `check`: a short summary for a pull request comment or a GitHub
-//! Actions job summary (`>> $GITHUB_STEP_SUMMARY`). A verdict line, a table of groups,
-//! then the names not covered or undecided with their reasons, then what became of each
+//! Actions job summary (`>> $GITHUB_STEP_SUMMARY`). A verdict line, a table of groups
+//! with the verdict of each (one per CIS control with `--events cis`), then the names not covered or undecided with their reasons, then what became of each
 //! exception of the configuration file. Every string read from the account is escaped,
 //! so a filter named `*[x](y)` stays text.
 
 use std::io::Write;
 
 use super::{
-    by_reason, covering_trails, exception_summary, state_word, status_words, tally, REMEDIATION,
+    by_reason, covering_trails, exception_summary, group_counts, remediation, state_word,
+    status_words, tally, verdict_word, GroupTally,
 };
 use crate::chain::{Audit, ExceptionOutcome, Findings, Status, Verdict};
 use crate::events::EventSet;
@@ -20,12 +21,7 @@ pub(super) fn write(
     events: &EventSet,
     exceptions: &[ExceptionOutcome],
 ) -> std::io::Result<()> {
-    let verdict = match findings.verdict {
-        Verdict::Pass => "PASS",
-        Verdict::Fail => "FAIL",
-        Verdict::Error => "ERROR",
-    };
-    writeln!(out, "## vpcwatch check: {verdict}")?;
+    writeln!(out, "## vpcwatch check: {}", verdict_heading(findings.verdict))?;
     writeln!(out)?;
     writeln!(
         out,
@@ -42,7 +38,7 @@ pub(super) fn write(
     write_exceptions(out, exceptions)?;
     if findings.verdict != Verdict::Pass {
         writeln!(out)?;
-        writeln!(out, "**To fix:** {REMEDIATION}")?;
+        writeln!(out, "**To fix:** {}", remediation(events))?;
     }
     Ok(())
 }
@@ -54,7 +50,7 @@ pub(super) fn write_many(
     audit: &Audit,
     events: &EventSet,
 ) -> std::io::Result<()> {
-    writeln!(out, "## vpcwatch check: {}", verdict_word(audit.verdict))?;
+    writeln!(out, "## vpcwatch check: {}", verdict_heading(audit.verdict))?;
     writeln!(out)?;
     writeln!(
         out,
@@ -80,7 +76,7 @@ pub(super) fn write_many(
                 "| {} | {} | {} | {} | {} | {} |",
                 escape(&findings.account_id),
                 escape(&findings.region),
-                verdict_word(findings.verdict).to_lowercase(),
+                verdict_word(findings.verdict),
                 findings.count(Status::Covered),
                 findings.total(),
                 if trails.is_empty() { "-".to_string() } else { trails.join(", ") }
@@ -91,6 +87,7 @@ pub(super) fn write_many(
         writeln!(out)?;
         writeln!(out, "### {} {}", escape(&findings.account_id), escape(&findings.region))?;
         writeln!(out)?;
+        writeln!(out, "- groups not passing: {}", open_groups(&tally(findings, events)))?;
         for (status, reason, names) in by_reason(findings) {
             let what = status_words(status);
             let names: Vec<String> = names.iter().map(|n| format!("**{}**", escape(n))).collect();
@@ -103,12 +100,22 @@ pub(super) fn write_many(
     write_exceptions(out, &audit.exceptions)?;
     if audit.verdict != Verdict::Pass {
         writeln!(out)?;
-        writeln!(out, "**To fix:** {REMEDIATION}")?;
+        writeln!(out, "**To fix:** {}", remediation(events))?;
     }
     Ok(())
 }
 
-fn verdict_word(verdict: Verdict) -> &'static str {
+/// The groups of a region that did not pass, each with its verdict.
+fn open_groups(tallies: &[GroupTally]) -> String {
+    let open: Vec<String> = tallies
+        .iter()
+        .filter(|t| t.verdict != Verdict::Pass)
+        .map(|t| format!("**{}** ({})", escape(&t.group.title), verdict_word(t.verdict)))
+        .collect();
+    open.join(", ")
+}
+
+fn verdict_heading(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Pass => "PASS",
         Verdict::Fail => "FAIL",
@@ -139,20 +146,11 @@ fn verdict_line(findings: &Findings) -> String {
 
 fn write_table(out: &mut dyn Write, findings: &Findings, events: &EventSet) -> std::io::Result<()> {
     writeln!(out)?;
-    writeln!(out, "| group | covered | of | status |")?;
-    writeln!(out, "|---|---:|---:|---|")?;
+    writeln!(out, "| group | verdict | names |")?;
+    writeln!(out, "|---|---|---|")?;
     for row in tally(findings, events) {
-        let status = if row.not_covered > 0 {
-            "fail"
-        } else if row.uncertain > 0 {
-            "undecided"
-        } else if row.excepted > 0 {
-            "excepted"
-        } else {
-            "ok"
-        };
-        let title = escape(&row.group.title);
-        writeln!(out, "| {title} | {} | {} | {status} |", row.covered, row.total)?;
+        let (title, verdict) = (escape(&row.group.title), verdict_word(row.verdict));
+        writeln!(out, "| {title} | {verdict} | {} |", group_counts(&row))?;
     }
     Ok(())
 }
@@ -252,7 +250,7 @@ mod tests {
             md.starts_with("## vpcwatch check: PASS\n\n**PASS: all 30 names covered**."),
             "{md}"
         );
-        assert!(md.contains("| route table | 5 | 5 | ok |"), "{md}");
+        assert!(md.contains("| route table | pass | 5 of 5 covered |"), "{md}");
         assert!(!md.contains("###"), "{md}");
         assert!(!md.contains("To fix"), "{md}");
     }
@@ -264,8 +262,8 @@ mod tests {
             md.contains("**FAIL: 28 of 30 names covered, 1 not covered, 1 could not be decided**"),
             "{md}"
         );
-        assert!(md.contains("| VPC | 1 | 2 | fail |"), "{md}");
-        assert!(md.contains("| subnet | 1 | 2 | undecided |"), "{md}");
+        assert!(md.contains("| VPC | fail | 1 of 2 covered, 1 not covered |"), "{md}");
+        assert!(md.contains("| subnet | error | 1 of 2 covered, 1 undecided |"), "{md}");
         assert!(md.contains("### Not covered\n\n- **DeleteVpc** (VPC): filter Vpc\\|\\<Changes\\>\\&\"it's\"\\*\\_\\[x\\]\\(y\\)\\\\u\\{1b\\}\\[31m does not match DeleteVpc\n"), "{md}");
         assert!(
             md.contains("### Undecided\n\n- **CreateSubnet** (subnet): alarm Math reads"),
@@ -288,8 +286,8 @@ mod tests {
         write(&mut out, audit.single().unwrap(), &events, &audit.exceptions).unwrap();
         let md = String::from_utf8(out).unwrap();
         assert!(md.contains("**FAIL: 26 of 30 names covered, 2 not covered, 2 excepted**"), "{md}");
-        assert!(md.contains("| VPC peering | 2 | 4 | excepted |"), "{md}");
-        assert!(md.contains("| NAT gateway | 0 | 2 | fail |"), "{md}");
+        assert!(md.contains("| VPC peering | pass | 2 of 4 covered, 2 excepted |"), "{md}");
+        assert!(md.contains("| NAT gateway | fail | 0 of 2 covered, 2 not covered |"), "{md}");
         assert!(md.contains("### Exceptions\n\n- **applied**: CreateVpcPeeringConnection"), "{md}");
         assert!(md.contains("peering \\<blocked\\> by SCP"), "escaped: {md}");
         assert!(md.contains("\n- **expired**: CreateNatGateway, DeleteNatGateway"), "{md}");

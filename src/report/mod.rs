@@ -11,7 +11,9 @@ mod text;
 
 use std::io::Write;
 
-use crate::chain::{Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status};
+use crate::chain::{
+    Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status, Verdict,
+};
 use crate::config::{Exception, ReportFormat};
 use crate::events::{EventSet, Group};
 use crate::term::Style;
@@ -19,7 +21,8 @@ use crate::term::Style;
 pub use text::wrap;
 
 /// Writes the report in the chosen format. `events` is the set the findings were judged
-/// against: its groups become the rules of SARIF and the rows of Markdown. A run of one
+/// against: each of its groups gets a verdict of its own in every account and region
+/// (one per CIS control with `--events cis`), and becomes a rule of SARIF. A run of one
 /// account and region gets the detailed text and Markdown reports; a wider run gets a
 /// table of every account and region, then the details of those that did not pass.
 pub fn write(
@@ -31,17 +34,17 @@ pub fn write(
 ) -> std::io::Result<()> {
     match (format, audit.single()) {
         (ReportFormat::Text, Some(findings)) => {
-            text::write(out, findings, &audit.exceptions, style)
+            text::write(out, findings, events, &audit.exceptions, style)
         }
-        (ReportFormat::Text, None) => text::write_many(out, audit, style),
+        (ReportFormat::Text, None) => text::write_many(out, audit, events, style),
         (ReportFormat::Markdown, Some(findings)) => {
             markdown::write(out, findings, events, &audit.exceptions)
         }
         (ReportFormat::Markdown, None) => markdown::write_many(out, audit, events),
-        (ReportFormat::Json, _) => json::write(out, audit),
-        (ReportFormat::Jsonl, _) => json::write_lines(out, audit),
+        (ReportFormat::Json, _) => json::write(out, audit, events),
+        (ReportFormat::Jsonl, _) => json::write_lines(out, audit, events),
         (ReportFormat::Sarif, _) => sarif::write(out, audit, events),
-        (ReportFormat::Junit, _) => junit::write(out, audit),
+        (ReportFormat::Junit, _) => junit::write(out, audit, events),
     }
 }
 
@@ -135,10 +138,13 @@ fn state_word(state: ExceptionState) -> &'static str {
     }
 }
 
-/// How the names of one group fared.
+/// How the names of one group fared in one account and region, and the group's verdict.
+/// A name counts once in a group; a name in two groups (`--events default,cis`) counts in
+/// each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct GroupTally<'a> {
     group: &'a Group,
+    verdict: Verdict,
     total: usize,
     covered: usize,
     not_covered: usize,
@@ -146,38 +152,168 @@ struct GroupTally<'a> {
     excepted: usize,
 }
 
-impl<'a> GroupTally<'a> {
-    /// A group of which nothing was judged.
-    fn empty(group: &'a Group) -> GroupTally<'a> {
-        GroupTally { group, total: 0, covered: 0, not_covered: 0, uncertain: 0, excepted: 0 }
+/// The verdict of a group by the rules of a region's: fail when a name is proven not
+/// covered, else error when one could not be decided, else pass. An excepted name passes.
+fn group_verdict(not_covered: usize, uncertain: usize) -> Verdict {
+    if not_covered > 0 {
+        Verdict::Fail
+    } else if uncertain > 0 {
+        Verdict::Error
+    } else {
+        Verdict::Pass
     }
 }
 
 /// One tally per group of `events`, in set order. Findings name their group by title.
 fn tally<'a>(findings: &Findings, events: &'a EventSet) -> Vec<GroupTally<'a>> {
-    events
-        .groups
-        .iter()
-        .map(|group| {
-            let names: Vec<_> = findings.names.iter().filter(|n| n.group == group.title).collect();
-            let count = |status| names.iter().filter(|n| n.status == status).count();
-            GroupTally {
-                group,
-                total: names.len(),
-                covered: count(Status::Covered),
-                not_covered: count(Status::NotCovered),
-                uncertain: count(Status::Uncertain),
-                excepted: count(Status::Excepted),
-            }
-        })
-        .collect()
+    events.groups.iter().map(|group| group_tally(findings, group)).collect()
 }
 
-/// What to do about a name that is not covered, for every format that gives advice.
-const REMEDIATION: &str = "Add the names to the pattern of a metric filter on the log group \
-of a trail that records write management events; give the filter's metric an alarm (Sum over \
-5 minutes, threshold >= 1, one datapoint) whose action is an SNS topic; and confirm a \
-subscription of that topic. `vpcwatch fix --email ADDRESS` builds the missing links.";
+fn group_tally<'a>(findings: &Findings, group: &'a Group) -> GroupTally<'a> {
+    let in_group = || findings.names.iter().filter(|n| n.group == group.title);
+    let count = |status| distinct(in_group().filter(|n| n.status == status));
+    let (not_covered, uncertain) = (count(Status::NotCovered), count(Status::Uncertain));
+    GroupTally {
+        group,
+        verdict: group_verdict(not_covered, uncertain),
+        total: distinct(in_group()),
+        covered: count(Status::Covered),
+        not_covered,
+        uncertain,
+        excepted: count(Status::Excepted),
+    }
+}
+
+/// How many distinct event names.
+fn distinct<'a>(names: impl Iterator<Item = &'a NameFinding>) -> usize {
+    names.map(|n| n.name.as_str()).collect::<std::collections::HashSet<_>>().len()
+}
+
+/// A group's counts in words: `1 of 2 covered, 1 not covered`.
+fn group_counts(tally: &GroupTally) -> String {
+    let mut line = format!("{} of {} covered", tally.covered, tally.total);
+    for (n, what) in [
+        (tally.not_covered, "not covered"),
+        (tally.uncertain, "undecided"),
+        (tally.excepted, "excepted"),
+    ] {
+        if n > 0 {
+            line.push_str(&format!(", {n} {what}"));
+        }
+    }
+    line
+}
+
+/// What the machine-readable reports call a verdict: `pass`, `fail` or `error`.
+fn verdict_word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+        Verdict::Error => "error",
+    }
+}
+
+/// What to do about a name that is not covered, for every format that gives advice. The
+/// `fix` command it names watches the same event set as the check: `fix` covers only the
+/// names of its own `--events`, which default to the default set.
+fn remediation(events: &EventSet) -> String {
+    let fix = match events_flag(events) {
+        Some(set) => format!("vpcwatch fix --email ADDRESS --events {set}"),
+        None => "vpcwatch fix --email ADDRESS".to_string(),
+    };
+    format!(
+        "Add the names to the pattern of a metric filter on the log group of a trail that \
+         records write management events; give the filter's metric an alarm (Sum over 5 \
+         minutes, threshold >= 1, one datapoint) whose action is an SNS topic; and confirm a \
+         subscription of that topic. `{fix}` builds the missing links."
+    )
+}
+
+/// The `--events` value that names `events` again (`cis`, `default,cis`, a file's path),
+/// or none for the default set.
+fn events_flag(events: &EventSet) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for group in &events.groups {
+        let part = if group.cis_control().is_some() {
+            "cis"
+        } else if group.is_file() {
+            group.title.as_str()
+        } else {
+            "default"
+        };
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    (parts != ["default"]).then(|| parts.join(","))
+}
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdicts(tallies: &[GroupTally]) -> Vec<(String, Verdict, usize, usize)> {
+        tallies.iter().map(|t| (t.group.id.clone(), t.verdict, t.covered, t.total)).collect()
+    }
+
+    #[test]
+    fn a_name_in_two_groups_weighs_on_each_and_counts_once_in_the_region() {
+        let (findings, events) = fixtures::joined();
+        let tallies = tally(&findings, &events);
+        let by_id = |id: &str| tallies.iter().find(|t| t.group.id == id).copied().unwrap();
+        assert_eq!(tallies.len(), 13);
+        assert_eq!(
+            verdicts(&[by_id("vpc"), by_id("4.14"), by_id("4.10"), by_id("security-group")]),
+            [
+                ("vpc".into(), Verdict::Fail, 1, 2),
+                ("4.14".into(), Verdict::Fail, 10, 11),
+                ("4.10".into(), Verdict::Error, 6, 7),
+                ("security-group".into(), Verdict::Pass, 6, 6),
+            ]
+        );
+        let failing: Vec<&str> = tallies
+            .iter()
+            .filter(|t| t.verdict == Verdict::Fail)
+            .map(|t| t.group.id.as_str())
+            .collect();
+        assert_eq!(failing, ["vpc", "4.14"]);
+        assert_eq!((findings.total(), findings.count(Status::NotCovered)), (41, 1));
+    }
+
+    #[test]
+    fn a_name_listed_twice_in_one_group_counts_once_there() {
+        let (mut findings, events) = fixtures::failing();
+        let delete_vpc = findings.names.iter().find(|n| n.name == "DeleteVpc").unwrap().clone();
+        findings.names.push(delete_vpc);
+        let vpc = group_tally(&findings, &events.groups[0]);
+        assert_eq!((vpc.total, vpc.covered, vpc.not_covered), (2, 1, 1));
+        assert_eq!(group_counts(&vpc), "1 of 2 covered, 1 not covered");
+    }
+
+    #[test]
+    fn a_group_fails_before_it_errors_and_an_excepted_gap_passes() {
+        assert_eq!(group_verdict(1, 1), Verdict::Fail);
+        assert_eq!(group_verdict(0, 1), Verdict::Error);
+        assert_eq!(group_verdict(0, 0), Verdict::Pass);
+        let (audit, events) = fixtures::with_exceptions();
+        let peering = group_tally(audit.single().unwrap(), &events.groups[6]);
+        assert_eq!((peering.verdict, peering.excepted), (Verdict::Pass, 2));
+        assert_eq!(group_counts(&peering), "2 of 4 covered, 2 excepted");
+    }
+
+    #[test]
+    fn the_advice_names_fix_with_the_event_set_of_the_check() {
+        let fix = |events: EventSet| {
+            let text = remediation(&events);
+            let start = text.find("`vpcwatch fix").expect("a fix command");
+            text[start..].split('`').nth(1).unwrap().to_string()
+        };
+        assert_eq!(fix(EventSet::default_set()), "vpcwatch fix --email ADDRESS");
+        assert_eq!(fix(EventSet::cis()), "vpcwatch fix --email ADDRESS --events cis");
+        let (_, joined) = fixtures::joined();
+        assert_eq!(fix(joined), "vpcwatch fix --email ADDRESS --events default,cis");
+    }
+}

@@ -1,6 +1,8 @@
 //! The SARIF 2.1.0 report of `check`, for GitHub code scanning: one rule per group of the
 //! event set (a part of the default set, or one CIS control), one result per name that
-//! is not covered (level `error`) or undecided (level `warning`).
+//! is not covered (level `error`) or undecided (level `warning`) under the rule of its
+//! group; a name in two groups has a result under each. The verdict of each group is in
+//! the run's properties (`groups`), as in the JSON report.
 //!
 //! GitHub rejects a whole upload when any result lacks a physical location with an
 //! artifact URI ("locationFromSarifResult: expected at least one location", see
@@ -23,7 +25,9 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use super::{described, exception_summary, state_word, tally, GroupTally, REMEDIATION};
+use super::{
+    described, exception_summary, remediation, state_word, tally, verdict_word, GroupTally,
+};
 use crate::chain::{Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status};
 use crate::events::{EventSet, Group};
 
@@ -74,12 +78,9 @@ fn log(runs: Vec<Value>) -> Value {
     json!({"$schema": SCHEMA, "version": "2.1.0", "runs": runs})
 }
 
-fn driver(events: &EventSet, tallies: &[GroupTally]) -> Value {
-    let rules: Vec<Value> = if tallies.is_empty() {
-        events.groups.iter().map(|group| rule(&GroupTally::empty(group))).collect()
-    } else {
-        tallies.iter().map(rule).collect()
-    };
+/// vpcwatch with a rule per group, in set order: a result's `ruleIndex` is its group's.
+fn driver(events: &EventSet) -> Value {
+    let rules: Vec<Value> = events.groups.iter().map(|group| rule(group, events)).collect();
     json!({"driver": {
         "name": "vpcwatch",
         "version": env!("CARGO_PKG_VERSION"),
@@ -89,11 +90,11 @@ fn driver(events: &EventSet, tallies: &[GroupTally]) -> Value {
 }
 
 fn run(findings: &Findings, events: &EventSet) -> Value {
-    let tallies = tally(findings, events);
     let results: Vec<Value> =
         findings.names.iter().filter_map(|name| result(findings, events, name)).collect();
+    let groups: Vec<Value> = tally(findings, events).iter().map(group_properties).collect();
     json!({
-        "tool": driver(events, &tallies),
+        "tool": driver(events),
         // GitHub keeps one analysis per category: one per account and region, so
         // audits of several accounts uploaded from one repository do not replace
         // each other.
@@ -107,14 +108,36 @@ fn run(findings: &Findings, events: &EventSet) -> Value {
             "accountId": findings.account_id,
             "region": findings.region,
             "events": findings.events,
+            "groups": groups,
         },
     })
+}
+
+/// A group's verdict and counts, named as in the JSON report.
+fn group_properties(tally: &GroupTally) -> Value {
+    let mut group = json!({
+        "id": tally.group.id,
+        "ruleId": rule_id(tally.group),
+        "title": tally.group.title,
+        "verdict": verdict_word(tally.verdict),
+        "summary": {
+            "total": tally.total,
+            "covered": tally.covered,
+            "not_covered": tally.not_covered,
+            "uncertain": tally.uncertain,
+            "excepted": tally.excepted,
+        },
+    });
+    if let Some(control) = tally.group.cis_control() {
+        group["cis_control"] = json!(control);
+    }
+    group
 }
 
 /// An account that could not be audited: no result, an execution that did not succeed.
 fn failed_run(account: &str, error: &str, events: &EventSet) -> Value {
     json!({
-        "tool": driver(events, &[]),
+        "tool": driver(events),
         "automationDetails": {"id": format!("vpcwatch/{account}/")},
         "invocations": [{
             "executionSuccessful": false,
@@ -135,20 +158,20 @@ pub(crate) fn rule_id(group: &Group) -> String {
     }
 }
 
-fn rule(tally: &GroupTally) -> Value {
-    let group = tally.group;
+fn rule(group: &Group, events: &EventSet) -> Value {
     let names = group.names.join(", ");
-    let short = format!("Changes of the {} group reach a person", group.title);
+    let short = short_description(group);
     let full = format!(
         "Every CloudTrail event of this group must reach a person through a complete chain: \
          trail, CloudWatch Logs group, metric filter, metric, alarm, SNS topic and confirmed \
          subscription. Names: {names}."
     );
-    let help = format!("{full}\n\nTo fix: {REMEDIATION}");
+    let fix = remediation(events);
+    let help = format!("{full}\n\nTo fix: {fix}");
     let markdown = format!(
         "Every CloudTrail event of this group must reach a person through a complete chain: \
          trail → CloudWatch Logs group → metric filter → metric → alarm → SNS topic → \
-         confirmed subscription.\n\nNames: `{}`.\n\n**To fix:** {REMEDIATION}",
+         confirmed subscription.\n\nNames: `{}`.\n\n**To fix:** {fix}",
         group.names.join("`, `")
     );
     json!({
@@ -165,6 +188,24 @@ fn rule(tally: &GroupTally) -> Value {
             "security-severity": SECURITY_SEVERITY,
         },
     })
+}
+
+/// What a rule asks, in one sentence: `VPC changes reach a person`, `CIS AWS Foundations
+/// Benchmark 4.13: route table changes reach a person`.
+fn short_description(group: &Group) -> String {
+    match group.cis_control() {
+        Some(control) => {
+            format!("CIS AWS Foundations Benchmark {control}: {} reach a person", group.subject())
+        }
+        None if group.is_file() => format!("Changes named in {} reach a person", group.title),
+        None => format!("{} changes reach a person", capitalised(&group.title)),
+    }
+}
+
+/// `text` with its first letter in upper case (`subnet` gives `Subnet`, `VPC` stays).
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// A PascalCase name from the group's id: `RouteTableChangesAlert`, `Cis413ChangesAlert`.
@@ -404,5 +445,64 @@ mod tests {
             "{text}"
         );
         assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+    }
+
+    #[test]
+    fn a_shared_name_has_a_result_under_each_rule_and_each_group_a_verdict() {
+        let log = sarif(fixtures::joined);
+        let run = &log["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        let rules: Vec<(&str, &str)> = results
+            .iter()
+            .map(|r| {
+                (r["properties"]["eventName"].as_str().unwrap(), r["ruleId"].as_str().unwrap())
+            })
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                ("CreateVpc", "vpcwatch/vpc"),
+                ("ModifySecurityGroupRules", "vpcwatch/cis-4.10"),
+                ("CreateVpc", "vpcwatch/cis-4.14"),
+            ]
+        );
+        let fingerprint = |i: usize| &results[i]["partialFingerprints"][FINGERPRINT_KEY];
+        assert_ne!(fingerprint(0), fingerprint(2), "one alert per rule");
+        assert_eq!(results[2]["ruleIndex"], 12);
+        let rule = &run["tool"]["driver"]["rules"][12];
+        assert_eq!(rule["id"], "vpcwatch/cis-4.14");
+        let groups = run["properties"]["groups"].as_array().unwrap();
+        assert_eq!(groups.len(), 13);
+        assert_eq!(
+            (&groups[12]["ruleId"], &groups[12]["verdict"], &groups[12]["cis_control"]),
+            (&json!("vpcwatch/cis-4.14"), &json!("fail"), &json!("4.14"))
+        );
+        assert_eq!(groups[8]["verdict"], "error");
+        assert_eq!(groups[1]["verdict"], "pass");
+    }
+
+    #[test]
+    fn rules_say_what_they_ask_and_how_to_fix_it_for_the_same_event_set() {
+        let cis = EventSet::cis();
+        let rule = rule(&cis.groups[3], &cis);
+        assert_eq!(
+            rule["shortDescription"]["text"],
+            "CIS AWS Foundations Benchmark 4.13: route table changes reach a person"
+        );
+        let help = rule["help"]["text"].as_str().unwrap();
+        assert!(help.contains("Names: CreateRoute, CreateRouteTable, ReplaceRoute,"), "{help}");
+        assert!(help.contains("`vpcwatch fix --email ADDRESS --events cis` builds"), "{help}");
+        let markdown = rule["help"]["markdown"].as_str().unwrap();
+        assert!(markdown.contains("**To fix:** Add the names"), "{markdown}");
+
+        let default = EventSet::default_set();
+        let subnet = super::rule(&default.groups[1], &default);
+        assert_eq!(subnet["shortDescription"]["text"], "Subnet changes reach a person");
+        let help = subnet["help"]["text"].as_str().unwrap();
+        assert!(help.contains("`vpcwatch fix --email ADDRESS` builds"), "{help}");
+        assert_eq!(
+            super::rule(&default.groups[0], &default)["shortDescription"]["text"],
+            "VPC changes reach a person"
+        );
     }
 }

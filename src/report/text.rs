@@ -7,11 +7,15 @@
 
 use std::io::Write;
 
-use super::{by_reason, covering_trails, described, exception_summary, state_word, status_words};
+use super::{
+    by_reason, covering_trails, described, exception_summary, group_counts, state_word,
+    status_words, tally, verdict_word, GroupTally,
+};
 use crate::chain::{
     AccountFindings, Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status,
     TrailFinding, Verdict,
 };
+use crate::events::EventSet;
 use crate::term::{escape, Style};
 
 /// Width of the status column and the name column.
@@ -25,6 +29,7 @@ const LINE_WIDTH: usize = 80;
 pub(super) fn write(
     out: &mut dyn Write,
     findings: &Findings,
+    events: &EventSet,
     exceptions: &[ExceptionOutcome],
     style: Style,
 ) -> std::io::Result<()> {
@@ -38,6 +43,7 @@ pub(super) fn write(
     )?;
     write_trails(out, &findings.trails, style)?;
     write_names(out, &findings.names, style)?;
+    write_groups(out, &tally(findings, events), style)?;
     write_errors(out, findings)?;
     write_exceptions(out, exceptions, style)?;
     writeln!(out)?;
@@ -45,7 +51,12 @@ pub(super) fn write(
 }
 
 /// The report of a run over several accounts or regions.
-pub(super) fn write_many(out: &mut dyn Write, audit: &Audit, style: Style) -> std::io::Result<()> {
+pub(super) fn write_many(
+    out: &mut dyn Write,
+    audit: &Audit,
+    events: &EventSet,
+    style: Style,
+) -> std::io::Result<()> {
     let regions = audit.targets().count();
     writeln!(
         out,
@@ -60,7 +71,7 @@ pub(super) fn write_many(out: &mut dyn Write, audit: &Audit, style: Style) -> st
         write_account_rows(out, account, style)?;
     }
     for account in audit.accounts.iter().filter(|a| a.verdict != Verdict::Pass) {
-        write_account_details(out, account, style)?;
+        write_account_details(out, account, events, style)?;
     }
     write_exceptions(out, &audit.exceptions, style)?;
     writeln!(out)?;
@@ -103,6 +114,7 @@ fn verdict_label(verdict: Verdict, style: Style) -> String {
 fn write_account_details(
     out: &mut dyn Write,
     account: &AccountFindings,
+    events: &EventSet,
     style: Style,
 ) -> std::io::Result<()> {
     if let Some(error) = &account.error {
@@ -116,6 +128,7 @@ fn write_account_details(
             verdict_line(findings, Style::plain())
         });
         writeln!(out, "{}", style.strong(&title))?;
+        write_wrapped(out, "  - ", &escape(&open_groups(&tally(findings, events))))?;
         for (status, reason, names) in by_reason(findings) {
             let what = status_words(status);
             let line = format!("{} {what}: {}: {}", names.len(), names.join(", "), reason);
@@ -126,6 +139,16 @@ fn write_account_details(
         }
     }
     Ok(())
+}
+
+/// The groups of a region that did not pass, with their verdicts, in one line.
+fn open_groups(tallies: &[GroupTally]) -> String {
+    let open: Vec<String> = tallies
+        .iter()
+        .filter(|t| t.verdict != Verdict::Pass)
+        .map(|t| format!("{} {}", t.group.title, verdict_word(t.verdict)))
+        .collect();
+    format!("groups not passing: {}", open.join(", "))
 }
 
 /// `text` wrapped to the line width, the first line after `lead`, the rest under it.
@@ -216,14 +239,32 @@ fn write_name(
         Status::Uncertain => style.unsure(&format!("{:<STATUS_WIDTH$}", "UNSURE")),
         Status::Excepted => style.unsure(&format!("{:<STATUS_WIDTH$}", "EXCEPT")),
     };
+    write_row(out, &label, &name.name, &escape(reason))
+}
+
+/// The verdict of each group, with its counts: one verdict per CIS control with
+/// `--events cis`. A name in two groups counts in each.
+fn write_groups(out: &mut dyn Write, tallies: &[GroupTally], style: Style) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{}", style.strong("Groups"))?;
+    for tally in tallies {
+        let label = verdict_label(tally.verdict, style);
+        write_row(out, &label, &escape(&tally.group.title), &group_counts(tally))?;
+    }
+    Ok(())
+}
+
+/// A row of a name or group: the label, the name, and `text` wrapped under the third
+/// column; a name too long for its column puts the text on the next line.
+fn write_row(out: &mut dyn Write, label: &str, name: &str, text: &str) -> std::io::Result<()> {
     let indent = 2 + STATUS_WIDTH + NAME_WIDTH;
-    let lines = wrap(&escape(reason), LINE_WIDTH - indent);
+    let lines = wrap(text, LINE_WIDTH - indent);
     let mut lines = lines.iter();
     let first = lines.next().map(String::as_str).unwrap_or("");
-    if name.name.len() < NAME_WIDTH {
-        writeln!(out, "  {label}{:<NAME_WIDTH$}{first}", name.name)?;
+    if name.chars().count() < NAME_WIDTH {
+        writeln!(out, "  {label}{name:<NAME_WIDTH$}{first}")?;
     } else {
-        writeln!(out, "  {label}{}", name.name)?;
+        writeln!(out, "  {label}{name}")?;
         writeln!(out, "{:indent$}{first}", "")?;
     }
     for line in lines {
@@ -340,7 +381,9 @@ mod tests {
     fn text_with_exceptions() -> String {
         let (audit, _) = crate::report::fixtures::with_exceptions();
         let mut out = Vec::new();
-        write(&mut out, audit.single().unwrap(), &audit.exceptions, Style::plain()).unwrap();
+        let events = crate::events::EventSet::default_set();
+        write(&mut out, audit.single().unwrap(), &events, &audit.exceptions, Style::plain())
+            .unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -391,12 +434,57 @@ mod tests {
         second.region = "eu-west-1".into();
         audit.accounts[0].regions.push(second);
         let mut out = Vec::new();
-        write_many(&mut out, &audit, Style::plain()).unwrap();
+        write_many(&mut out, &audit, &crate::events::EventSet::default_set(), Style::plain())
+            .unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains("  - 1 excepted: CreateVpcPeeringConnection: filter VpcChanges does not"),
             "{text}"
         );
         assert!(text.contains("\nExceptions\n  applied  "), "{text}");
+    }
+
+    #[test]
+    fn each_group_gets_a_verdict_line_and_a_shared_name_weighs_on_both_of_its_groups() {
+        let (findings, events) = crate::report::fixtures::joined();
+        let mut out = Vec::new();
+        write(&mut out, &findings, &events, &[], Style::plain()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let section = &text[text.find("\nGroups\n").expect("a section")..];
+        let rows: Vec<&str> = section.lines().skip(2).take_while(|l| !l.is_empty()).collect();
+        assert_eq!(rows.len(), 13, "{section}");
+        assert_eq!(
+            rows[0],
+            "  FAIL    VPC                           1 of 2 covered, 1 not covered"
+        );
+        assert_eq!(rows[2], "  pass    security group                6 of 6 covered");
+        assert_eq!(rows[8], "  ERROR   4.10 security group changes   6 of 7 covered, 1 undecided");
+        assert_eq!(
+            rows[12],
+            "  FAIL    4.14 VPC changes              10 of 11 covered, 1 not covered"
+        );
+        assert!(
+            text.ends_with("\nFAIL: 39 of 41 names covered, 1 not covered, 1 undecided\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_region_that_did_not_pass_names_its_groups_that_did_not_pass() {
+        let (findings, events) = crate::report::fixtures::joined();
+        let mut second = findings.clone();
+        second.region = "eu-west-1".into();
+        let account = AccountFindings::judged(findings.account_id.clone(), vec![findings, second]);
+        let audit = Audit::new(events.name.clone(), vec![account]);
+        let mut out = Vec::new();
+        write_many(&mut out, &audit, &events, Style::plain()).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "\n  - groups not passing: VPC fail, 4.10 security group changes error, 4.14 VPC\n\
+                 \x20   changes fail\n"
+            ),
+            "{text}"
+        );
     }
 }

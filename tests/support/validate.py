@@ -3,7 +3,8 @@
     validate.py sarif FILE    SARIF 2.1.0 schema (tests/data/sarif-schema-2.1.0.json)
     validate.py json FILE     docs/schema/check-report.schema.json
     validate.py jsonl FILE    each line against the schema's `account` definition
-    validate.py junit FILE    parsed by junitparser; prints the counts it read as JSON
+    validate.py junit FILE    parsed by junitparser; prints what it read (counts, cases,
+                              properties) as JSON
     validate.py commands FILE...  YAML files; prints every `vpcwatch ...` command line
     validate.py yaml FILE     a YAML file as JSON
 
@@ -64,9 +65,12 @@ def junit(path: str) -> None:
             cases.append({"name": case.name, "classname": case.classname,
                           "results": kinds, "messages": messages})
             assert all(isinstance(r, (Failure, Error, Skipped)) for r in case.result)
+        properties = {p.name: p.value for p in suite.properties()}
         suites.append({"name": suite.name, "tests": suite.tests, "failures": suite.failures,
-                       "errors": suite.errors, "skipped": suite.skipped, "cases": cases})
-    print(json.dumps({"suites": suites}))
+                       "errors": suite.errors, "skipped": suite.skipped, "cases": cases,
+                       "properties": properties})
+    totals = {key: getattr(xml, key) for key in ("tests", "failures", "errors", "skipped")}
+    print(json.dumps({"suites": suites, **totals}))
 
 
 def commands(paths: list[str]) -> None:
