@@ -43,6 +43,8 @@ struct Run {
     /// The findings of the one account and region audited, or `Null` when the run
     /// printed no report of one region.
     report: Value,
+    /// The whole report, or `Null` when the run printed none.
+    whole: Value,
     stdout: String,
     stderr: String,
 }
@@ -62,20 +64,32 @@ impl Bench {
     }
 
     fn check(&self, account: &str, attempts: Attempts, format: &str) -> Run {
+        self.check_with(account, attempts, format, &[])
+    }
+
+    /// [`Bench::check`] with more flags.
+    fn check_with(&self, account: &str, attempts: Attempts, format: &str, args: &[&str]) -> Run {
         let output = self
             .emulator
             .vpcwatch_as(account)
             .args(["check", "--format", format, "--endpoint-url", &self.proxy.endpoint()])
             .args(["--max-attempts", &attempts.max.to_string()])
             .args(["--timeout", &attempts.timeout.to_string()])
+            .args(args)
             .output()
             .expect("run vpcwatch");
         let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
         let whole: Value = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+        let accounts = whole["accounts"].as_array().map_or(0, Vec::len);
         let regions = whole["accounts"][0]["regions"].as_array().map_or(0, Vec::len);
         Run {
             code: output.status.code().expect("exit status"),
-            report: if regions == 1 { report::single_region(&whole) } else { Value::Null },
+            report: if (accounts, regions) == (1, 1) {
+                report::single_region(&whole)
+            } else {
+                Value::Null
+            },
+            whole,
             stdout,
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
         }
@@ -219,4 +233,200 @@ fn a_lasting_fault_on_the_account_lookup_ends_the_run_naming_the_call() {
         let max = PERSISTENT.max as usize;
         assert_eq!(bench.proxy.count("sts:GetCallerIdentity"), (max, max), "{fault}");
     }
+}
+
+/// The enabled regions (`--all-regions`, read with ec2:DescribeRegions in EC2's own
+/// error shape): a fault that stops is outlasted and the account gets its verdict in
+/// every region listed; one that lasts leaves nothing to audit, so no report, only one
+/// line naming the call.
+#[test]
+fn a_fault_on_the_region_listing_is_outlasted_or_ends_the_run_naming_the_call() {
+    let bench = Bench::start();
+    let regions = |fault, times| rule("ec2:DescribeRegions", fault, times);
+    let all = ["--all-regions"];
+    for (account, rules) in [(SOUND, regions("503", Some(2))), (BROKEN, regions("reset", Some(1)))]
+    {
+        bench.proxy.set_rules(&json!([rules]));
+        let run = bench.check_with(account, TRANSIENT, "json", &all);
+        let verdict = if account == SOUND { (0, "pass") } else { (1, "fail") };
+        assert_eq!((run.code, run.whole["verdict"].as_str().unwrap_or_default()), verdict);
+        let listed = run.whole["accounts"][0]["regions"].as_array().map_or(0, Vec::len);
+        assert!(listed > 10, "every enabled region audited: {listed}");
+        let times = rules["times"].as_u64().expect("times") as usize;
+        assert_eq!(bench.proxy.count("ec2:DescribeRegions"), (times + 1, times));
+    }
+
+    for (fault, detail) in [("503", "Unavailable: injected unavailability"), ("500", "")] {
+        bench.proxy.set_rules(&json!([regions(fault, None)]));
+        let run = bench.check_with(SOUND, PERSISTENT, "json", &all);
+        assert_eq!(run.code, 2, "{fault}: {}", run.stdout);
+        assert!(run.stdout.is_empty(), "{fault}: no report: {}", run.stdout);
+        assert_eq!(run.stderr.lines().count(), 1, "{fault}: {}", run.stderr);
+        let named = format!(
+            "vpcwatch: ec2:DescribeRegions for the enabled regions in {DEFAULT_REGION}: failed ("
+        );
+        assert!(run.stderr.starts_with(&named), "{fault}: {}", run.stderr);
+        assert!(run.stderr.contains(detail), "{fault}: {}", run.stderr);
+        let max = PERSISTENT.max as usize;
+        assert_eq!(bench.proxy.count("ec2:DescribeRegions"), (max, max), "{fault}");
+    }
+}
+
+/// An organization behind the proxy: the management account (the caller, sound) and two
+/// members, one sound and one without an alarm. vpcwatch lists the accounts with
+/// organizations:ListAccounts and reads each member through sts:AssumeRole.
+struct Organization {
+    bench: Bench,
+    sound: String,
+    broken: String,
+}
+
+/// One `check --org --format json` through the proxy: the exit status, each account's
+/// verdict and error, and stderr.
+struct OrgRun {
+    code: i32,
+    report: Value,
+    stderr: String,
+}
+
+impl OrgRun {
+    /// The account object of `id` in the report.
+    fn account(&self, id: &str) -> &Value {
+        let accounts = self.report["accounts"].as_array().expect("accounts");
+        let found = accounts.iter().find(|a| a["account_id"] == id);
+        found.unwrap_or_else(|| panic!("{id} not in {:#}", self.report))
+    }
+
+    fn verdict(&self, id: &str) -> &str {
+        self.account(id)["verdict"].as_str().expect("verdict")
+    }
+}
+
+impl Organization {
+    /// Seeds the organization and checks that, without faults, the broken member fails
+    /// the run (exit 1) and the others pass.
+    fn start() -> Organization {
+        let emulator = Emulator::start();
+        let reply = emulator.request(json!({"organization": 2}));
+        let members: Vec<String> = reply["members"]
+            .as_array()
+            .expect("member IDs")
+            .iter()
+            .map(|m| m.as_str().expect("an ID").to_string())
+            .collect();
+        let [sound, broken] = <[String; 2]>::try_from(members).expect("two members");
+        emulator.seed("sound");
+        emulator.seed_account("sound", &sound);
+        emulator.seed_account("no_alarm", &broken);
+        let proxy = FaultProxy::start(&emulator, &json!([]));
+        let org = Organization { bench: Bench { emulator, proxy }, sound, broken };
+        org.outlasts(&[]);
+        org
+    }
+
+    fn check(&self, attempts: Attempts, rules: &[Value]) -> OrgRun {
+        self.bench.proxy.set_rules(&json!(rules));
+        let run = self.bench.check_with(SOUND, attempts, "json", &["--org"]);
+        OrgRun { code: run.code, report: run.whole, stderr: run.stderr }
+    }
+
+    /// With `rules`, each firing a few times, every account gets its verdict without
+    /// faults: the caller and the sound member pass, the broken member fails (exit 1).
+    fn outlasts(&self, rules: &[Value]) {
+        let run = self.check(TRANSIENT, rules);
+        assert_eq!(run.code, 1, "{rules:?}\n{:#}\n{}", run.report, run.stderr);
+        assert_eq!(run.report["summary"]["accounts"], 3, "{:#}", run.report);
+        assert_eq!(run.verdict(SOUND), "pass");
+        assert_eq!(run.verdict(&self.sound), "pass");
+        assert_eq!(run.verdict(&self.broken), "fail");
+        for rule in rules {
+            let call = rule["call"].as_str().expect("call");
+            let faulted = rule["times"].as_u64().expect("a transient rule has times") as usize;
+            assert_eq!(self.bench.proxy.count(call).1, faulted, "{call}: faulted");
+        }
+    }
+
+    /// A lasting fault on the role session of `member` alone: that member is an error
+    /// naming the call, the role and its account; the others are still judged. The run
+    /// exits 2, or 1 when another member has a proven gap (a gap outranks an error).
+    fn denies_a_session_to(&self, member: &str, fault: &str, detail: &str) -> OrgRun {
+        let only = json!({"call": "sts:AssumeRole", "fault": fault, "body_contains": member});
+        let run = self.check(PERSISTENT, &[only]);
+        let (code, verdict) = if member == self.broken { (2, "error") } else { (1, "fail") };
+        assert_eq!(run.code, code, "{:#}\n{}", run.report, run.stderr);
+        assert_eq!(run.report["verdict"], verdict);
+        assert_eq!(run.report["summary"]["error"], 1, "{:#}", run.report["summary"]);
+        let failed = run.account(member);
+        assert_eq!(failed["verdict"], "error", "{failed:#}");
+        assert_eq!(failed["regions"], json!([]), "nothing of it was read");
+        let error = failed["error"].as_str().expect("why it was not audited");
+        let role = format!("arn:aws:iam::{member}:role/OrganizationAccountAccessRole");
+        let named = format!("sts:AssumeRole for role {role} in {DEFAULT_REGION}: ");
+        assert!(error.starts_with(&named), "{error}");
+        assert!(error.contains(detail), "{error}");
+        let warned = run.stderr.lines().find(|l| l.contains("not audited"));
+        let warned = warned.unwrap_or_else(|| panic!("no warning on stderr: {}", run.stderr));
+        assert!(warned.contains(member) && warned.contains("sts:AssumeRole"), "{warned}");
+        assert_eq!(run.verdict(SOUND), "pass", "the caller is still judged");
+        let max = PERSISTENT.max as usize;
+        assert_eq!(self.bench.proxy.count("sts:AssumeRole"), (max + 1, max), "(attempts, faulted)");
+        run
+    }
+}
+
+#[test]
+fn a_fault_on_a_role_session_is_outlasted_and_a_lasting_one_fails_only_that_member() {
+    let org = Organization::start();
+    org.outlasts(&[rule("sts:AssumeRole", "503", Some(2))]);
+    org.outlasts(&[rule("sts:AssumeRole", "reset", Some(1))]);
+
+    let run = org.denies_a_session_to(&org.broken, "503", "ServiceUnavailable");
+    assert_eq!(run.verdict(&org.sound), "pass");
+    let run = org.denies_a_session_to(&org.sound, "reset", "failed (");
+    assert_eq!(run.verdict(&org.broken), "fail", "a proven gap stays a gap, and fails the run");
+}
+
+/// organizations:ListAccounts names the accounts to audit; without it there is no
+/// audit and no report, only one line naming the call and what `--org` needs.
+#[test]
+fn a_fault_on_the_account_listing_is_outlasted_or_ends_the_run_naming_the_call() {
+    let org = Organization::start();
+    org.outlasts(&[rule("organizations:ListAccounts", "500", Some(2))]);
+    org.outlasts(&[rule("organizations:ListAccounts", "truncate", Some(1))]);
+
+    for (fault, detail) in [("503", "ServiceUnavailableException"), ("reset", "failed (")] {
+        let run = org.check(PERSISTENT, &[rule("organizations:ListAccounts", fault, None)]);
+        assert_eq!(run.code, 2, "{fault}: {:#}", run.report);
+        assert_eq!(run.report, Value::Null, "{fault}: no report");
+        assert_eq!(run.stderr.lines().count(), 1, "{fault}: {}", run.stderr);
+        let named = format!(
+            "vpcwatch: organizations:ListAccounts for the organization's accounts in \
+             {DEFAULT_REGION}: "
+        );
+        assert!(run.stderr.starts_with(&named), "{fault}: {}", run.stderr);
+        assert!(run.stderr.contains(detail), "{fault}: {}", run.stderr);
+        assert!(run.stderr.contains("--org lists the organization"), "{}", run.stderr);
+        let max = PERSISTENT.max as usize;
+        assert_eq!(org.bench.proxy.count("organizations:ListAccounts"), (max, max), "{fault}");
+        assert_eq!(org.bench.proxy.count("sts:AssumeRole").0, 0, "{fault}: no member read");
+    }
+}
+
+/// The region listing under `--org` is read in each account: when it fails for good,
+/// every account is an error naming it, and the run exits 2.
+#[test]
+fn a_lasting_fault_on_the_region_listing_under_org_fails_every_account_naming_the_call() {
+    let org = Organization::start();
+    org.bench.proxy.set_rules(&json!([rule("ec2:DescribeRegions", "503", None)]));
+    let run = org.bench.check_with(SOUND, PERSISTENT, "json", &["--org", "--all-regions"]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let accounts = run.whole["accounts"].as_array().expect("a report of every account");
+    assert_eq!(accounts.len(), 3, "{:#}", run.whole);
+    for account in accounts {
+        assert_eq!(account["verdict"], "error", "{account:#}");
+        let error = account["error"].as_str().expect("why it was not audited");
+        assert!(error.starts_with("ec2:DescribeRegions for the enabled regions in "), "{error}");
+    }
+    let max = PERSISTENT.max as usize;
+    assert_eq!(org.bench.proxy.count("ec2:DescribeRegions"), (3 * max, 3 * max));
 }

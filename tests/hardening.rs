@@ -5,7 +5,7 @@ mod support;
 
 use std::process::Output;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use support::report::{self, assert_every_name, finding, reason};
 use support::Emulator;
 
@@ -264,4 +264,60 @@ fn a_warning_naming_a_hostile_file_name_is_one_escaped_line() {
     let warning = stderr.trim_end();
     assert!(warning.contains(r"team\u{a}\u{202e}lmot.toml:"), "{warning}");
     assert!(warning.ends_with("(CreateVpc) expired after 2020-01-01"), "{warning}");
+}
+
+/// The keys of every role session vpcwatch obtained (its session name is
+/// `vpcwatch-check`), as the emulator handed them out.
+fn assumed_by_vpcwatch(emulator: &Emulator) -> Vec<(String, String)> {
+    let reply = emulator.request(json!({"assumed_roles": true}));
+    let sessions = reply["assumed_roles"].as_array().expect("assumed_roles");
+    let ours = sessions.iter().filter(|s| s["session_name"] == "vpcwatch-check");
+    ours.map(|s| {
+        let key = |name: &str| s[name].as_str().expect("a key").to_string();
+        (key("secret_access_key"), key("session_token"))
+    })
+    .collect()
+}
+
+/// `check --org` reads each member with keys from sts:AssumeRole: neither those keys nor
+/// the caller's may be printed, at `-vvv` nor with every target at trace level.
+#[test]
+fn no_secret_of_the_caller_or_of_an_assumed_role_reaches_stdout_or_stderr() {
+    let emulator = Emulator::start();
+    let reply = emulator.request(json!({"organization": 2}));
+    let members: Vec<&str> =
+        reply["members"].as_array().expect("members").iter().filter_map(Value::as_str).collect();
+    emulator.seed("sound");
+    for member in &members {
+        emulator.seed_account("sound", member);
+    }
+
+    for trace in [false, true] {
+        let mut command = emulator.vpcwatch();
+        command.env("AWS_SECRET_ACCESS_KEY", SECRET).env("AWS_SESSION_TOKEN", TOKEN);
+        command.args(["check", "--org", "--format", "json"]);
+        if trace {
+            command.env("RUST_LOG", "trace");
+        } else {
+            command.arg("-vvv");
+        }
+        let output = command.output().expect("run vpcwatch");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "trace {trace}: {stderr}");
+        let report: Value = serde_json::from_slice(&output.stdout).expect("stdout is JSON");
+        assert_eq!(report["summary"]["accounts"], 3, "{report:#}");
+        assert!(stderr.contains("sts:AssumeRole"), "the sessions were logged: {stderr}");
+        assert_no_secret(&output);
+
+        let sessions = assumed_by_vpcwatch(&emulator);
+        assert!(sessions.len() >= members.len(), "one session a member: {sessions:?}");
+        for (stream, bytes) in [("stdout", &output.stdout), ("stderr", &output.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            for (secret, token) in &sessions {
+                assert!(secret.len() >= 20 && token.len() >= 20, "real keys: {secret} {token}");
+                assert!(!text.contains(secret.as_str()), "{stream} shows a role's secret key");
+                assert!(!text.contains(token.as_str()), "{stream} shows a role's session token");
+            }
+        }
+    }
 }

@@ -8,19 +8,23 @@ forwards every request to UPSTREAM_URL (the moto server) unchanged, Host header
 included, so SigV4 signatures still verify. Exits when stdin closes.
 
 Each request is named by its call as IAM names it, `service:Operation`:
-  - JSON protocols (CloudTrail, CloudWatch Logs): the `X-Amz-Target` header, e.g.
-    `Logs_20140328.DescribeMetricFilters` is `logs:DescribeMetricFilters`;
-  - Query protocols (CloudWatch, SNS, STS): the `Action=` form field, and the service
-    of the signature's credential scope (CloudWatch signs as `monitoring`).
+  - JSON protocols (CloudTrail, CloudWatch Logs, Organizations): the `X-Amz-Target`
+    header, e.g. `Logs_20140328.DescribeMetricFilters` is `logs:DescribeMetricFilters`;
+  - Query protocols (CloudWatch, SNS, STS, EC2): the `Action=` form field, and the
+    service of the signature's credential scope (CloudWatch signs as `monitoring`).
 
 A rule injects one fault into the calls it names (`*` names every call), for its first
-`times` matches, or for every match when `times` is null:
+`times` matches, or for every match when `times` is null; with `body_contains`, only
+into requests whose body holds that text (an account ID in sts:AssumeRole's RoleArn):
   {"call": "cloudwatch:DescribeAlarms", "fault": "throttle", "times": 2}
+  {"call": "sts:AssumeRole", "fault": "503", "body_contains": "111111111111"}
   {"call": "*", "fault": "delay", "seconds": 0.05}      the distance to AWS, for benchmarks
 Faults:
   throttle   HTTP 400 with the service's throttling code in its protocol's shape:
-             `ThrottlingException` JSON (CloudTrail, Logs), `Throttling` XML (others)
-  500, 503   `InternalFailure` / `ServiceUnavailable` in the same shapes
+             `ThrottlingException` JSON (CloudTrail, Logs, Organizations), `Throttling`
+             Query XML (CloudWatch, SNS, STS), `RequestLimitExceeded` EC2 XML
+  500, 503   `InternalFailure` / `ServiceUnavailable` in the same shapes (EC2:
+             `InternalError` / `Unavailable`)
   delay      waits `seconds` (default 5) before forwarding and answering
   reset      closes the connection with a TCP reset, without answering
   close      closes the connection in order (FIN), without answering
@@ -66,7 +70,9 @@ HOP_BY_HOP = {
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([^/]+)/([^/]+)/aws4_request")
 # The credential scope's service, where it differs from the IAM prefix.
 IAM_PREFIX = {"monitoring": "cloudwatch"}
-JSON_SERVICES = {"logs", "cloudtrail"}
+JSON_SERVICES = {"logs", "cloudtrail", "organizations"}
+# EC2's Query API has an error document of its own: <Response><Errors><Error>.
+EC2_SERVICES = {"ec2"}
 FAULTS = {"throttle", "500", "503", "delay", "reset", "close", "truncate"}
 
 
@@ -86,16 +92,23 @@ class Rules:
             call = rule.get("call")
             if not isinstance(call, str) or (call != "*" and ":" not in call):
                 raise ValueError(f"rule without a service:Operation call: {rule}")
+            if not isinstance(rule.get("body_contains", ""), str):
+                raise ValueError(f"body_contains must be text: {rule}")
         with self.lock:
             self.rules = [dict(rule, used=0) for rule in rules]
             self.calls = []
 
-    def fault_for(self, call: str, region: str) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    def fault_for(
+        self, call: str, region: str, body: bytes = b""
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """The rule that fires on this request, counted; and the request's log entry."""
+        text = body.decode("utf-8", "replace")
         with self.lock:
             fired = None
             for rule in self.rules:
                 if rule["call"] not in ("*", call):
+                    continue
+                if rule.get("body_contains", "") not in text:
                     continue
                 if rule.get("times") is not None and rule["used"] >= rule["times"]:
                     continue
@@ -129,6 +142,12 @@ def call_of(headers: Any, body: bytes) -> tuple[str, str, str]:
 def error_reply(service: str, status: int, code: str, message: str) -> tuple[dict, bytes]:
     """An error as the service's protocol carries it: headers and body."""
     request_id = str(uuid.uuid4())
+    if service in EC2_SERVICES:
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message>"
+            f"</Error></Errors><RequestID>{request_id}</RequestID></Response>"
+        ).encode()
+        return {"Content-Type": "text/xml"}, body
     if service in JSON_SERVICES:
         body = json.dumps({"__type": code, "message": message}).encode()
         headers = {
@@ -156,6 +175,10 @@ ERRORS = {
 }
 
 
+# https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
+EC2_CODES = {"throttle": "RequestLimitExceeded", "500": "InternalError", "503": "Unavailable"}
+
+
 def make_handler(upstream: urllib.parse.SplitResult, rules: Rules) -> type:
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -181,7 +204,7 @@ def make_handler(upstream: urllib.parse.SplitResult, rules: Rules) -> type:
                 self.control(body)
                 return
             service, operation, region = call_of(self.headers, body)
-            rule, entry = rules.fault_for(f"{service}:{operation}", region)
+            rule, entry = rules.fault_for(f"{service}:{operation}", region, body)
             try:
                 self.inject(service, body, rule)
             finally:
@@ -191,9 +214,10 @@ def make_handler(upstream: urllib.parse.SplitResult, rules: Rules) -> type:
             fault = rule["fault"] if rule else None
             if fault in ERRORS:
                 status, codes, message = ERRORS[fault]
-                headers, reply = error_reply(
-                    service, status, codes[service in JSON_SERVICES], message
-                )
+                code = codes[service in JSON_SERVICES]
+                if service in EC2_SERVICES:
+                    code = EC2_CODES[fault]
+                headers, reply = error_reply(service, status, code, message)
                 self.answer(status, headers, reply)
             elif fault == "reset":
                 self.reset()

@@ -33,6 +33,9 @@ Commands:
       with its keys
   {"enforce_auth": true}         from now on moto checks every request against IAM;
                                  false stops the checks
+  {"assumed_roles": true}        every session sts:AssumeRole handed out since the last
+                                 reset, the harness's own included: role ARN, session
+                                 name and the keys (secret and session token too)
 
 Accounts: moto files a request under the account of its access key. Keys "testing" are
 unknown to moto and land in its default account 123456789012; keys from an
@@ -62,6 +65,8 @@ import scenarios  # noqa: E402
 DEFAULT_ACCOUNT = "123456789012"
 # Role ARNs whose sts:AssumeRole is refused (see guard_assume_role).
 DENIED_ROLES: set[str] = set()
+# Every session sts:AssumeRole handed out, with its keys (see guard_assume_role).
+ASSUMED_ROLES: list[dict[str, str]] = []
 # Role ARNs whose sts:AssumeRole needs this ExternalId (see guard_assume_role).
 EXTERNAL_IDS: dict[str, str] = {}
 DEFAULT_KEYS = {"access_key_id": "testing", "secret_access_key": "testing", "session_token": None}
@@ -297,6 +302,7 @@ class Emulator:
         urllib.request.urlopen(req, timeout=30).close()
         # Assumed-role keys lived in the wiped IAM state.
         self.credentials = {DEFAULT_ACCOUNT: DEFAULT_KEYS}
+        ASSUMED_ROLES.clear()
         DENIED_ROLES.clear()
         EXTERNAL_IDS.clear()
         self.clients.clear()
@@ -321,6 +327,8 @@ class Emulator:
             return self.organization(int(cmd["organization"]))
         if "deny_role" in cmd:
             return self.deny_role(_account({"account": cmd["deny_role"]}))
+        if "assumed_roles" in cmd:
+            return {"assumed_roles": list(ASSUMED_ROLES)}
         if "close_account" in cmd:
             return self.close_account(_account({"account": cmd["close_account"]}))
         if "require_external_id" in cmd:
@@ -358,7 +366,17 @@ def guard_assume_role() -> None:
                 f"User: arn:aws:iam::{self.account_id}:root is not authorized to perform: "
                 f"sts:AssumeRole on resource: {role}",
             )
-        return original(self, **kwargs)
+        assumed = original(self, **kwargs)
+        ASSUMED_ROLES.append(
+            {
+                "role_arn": assumed.role_arn,
+                "session_name": assumed.session_name,
+                "access_key_id": assumed.access_key_id,
+                "secret_access_key": assumed.secret_access_key,
+                "session_token": assumed.session_token,
+            }
+        )
+        return assumed
 
     STSBackend.assume_role = assume_role  # type: ignore[method-assign]
 
