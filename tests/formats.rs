@@ -115,16 +115,19 @@ impl Reports {
         Reports { paths }.validated()
     }
 
-    /// Checks each report with the validator of its consumer, and that the JSON line of
-    /// the one account is the account's object of the whole report.
+    /// Checks each report with the validator of its consumer, and that the JSON lines are
+    /// the accounts of the whole report, one a line.
     fn validated(self) -> Reports {
         for kind in ["json", "jsonl", "sarif", "junit"] {
             validate(kind, self.path(kind));
         }
         let whole = self.json("json");
-        let line: Value =
-            serde_json::from_str(self.text("jsonl").trim_end()).expect("one JSON line");
-        assert_eq!(line, whole["accounts"][0], "the line is the account's object");
+        let lines: Vec<Value> = self
+            .text("jsonl")
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("a JSON line"))
+            .collect();
+        assert_eq!(Value::Array(lines), whole["accounts"], "the lines are the accounts");
         self
     }
 
@@ -369,6 +372,42 @@ fn an_erroring_account_is_an_error_in_every_format() {
 }
 
 #[test]
+fn an_account_not_audited_is_an_error_beside_the_audited_ones_in_every_format() {
+    let (findings, events) = erroring();
+    let audited = AccountFindings::judged(findings.account_id.clone(), vec![findings]);
+    let denied = "assume role OrganizationAccountAccessRole in account 111122223333: access \
+                  denied";
+    let failed = AccountFindings::failed("111122223333".into(), denied.into());
+    let reports =
+        Reports::written(&Audit::new(events.name.clone(), vec![audited, failed]), &events);
+
+    let report = reports.json("json");
+    assert_eq!((&report["verdict"], &report["summary"]["error"]), (&json!("error"), &json!(2)));
+    assert_eq!(report["accounts"][0]["account_id"], "111122223333", "sorted by ID");
+    assert_eq!(report["accounts"][0]["regions"], json!([]));
+
+    let junit = reports.junit();
+    let suites = junit["suites"].as_array().unwrap();
+    assert_eq!(suites.len(), 2);
+    assert_eq!(
+        (&suites[0]["name"], suites[0]["errors"].as_u64()),
+        (&json!("111122223333"), Some(1))
+    );
+    assert_eq!(suites[0]["cases"][0]["messages"], json!([denied]));
+    assert_eq!((junit["tests"].as_u64(), junit["errors"].as_u64()), (Some(31), Some(3)));
+
+    let sarif = reports.json("sarif");
+    let runs = sarif["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["invocations"][0]["executionSuccessful"], false);
+    assert_eq!(
+        runs[0]["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"],
+        denied
+    );
+    assert!(reports.text("text").contains("\n111122223333: not audited\n"));
+}
+
+#[test]
 fn with_the_cis_controls_every_format_gives_each_control_its_verdict() {
     let reports = Reports::of("cis_414_only", &["--events", "cis"], 1);
     let controls = ["4.10", "4.11", "4.12", "4.13", "4.14"];
@@ -560,6 +599,13 @@ fn readme_check_usage() -> String {
     readme[start..end].to_string()
 }
 
+/// The values the usage gives a flag: `[--format text|json|...]` gives `text`, `json`, ...
+fn usage_values<'a>(usage: &'a str, flag: &str) -> Vec<&'a str> {
+    let start = usage.find(&format!("[{flag} ")).expect("the flag in the usage") + flag.len() + 2;
+    let end = start + usage[start..].find(']').expect("the end of the flag's brackets");
+    usage[start..end].split('|').collect()
+}
+
 #[test]
 fn the_ci_recipes_run_checks_that_the_readme_documents_and_the_parser_accepts() {
     let usage = readme_check_usage();
@@ -584,11 +630,12 @@ fn the_ci_recipes_run_checks_that_the_readme_documents_and_the_parser_accepts() 
 
         for (i, word) in words.iter().enumerate().filter(|(_, w)| w.starts_with("--")) {
             let flag = word.split('=').next().unwrap();
-            assert!(usage.contains(&format!("[{flag} ")), "{recipe}: {flag} not in the README");
+            let documented = usage.split(['[', ']', ' ', '|', '\n']).any(|token| token == flag);
+            assert!(documented, "{recipe}: {flag} not in the README");
             if flag == "--format" {
-                let value = &words[i + 1];
-                let documented = usage.split(['[', ']', ' ', '|']).any(|v| v == value);
-                assert!(documented, "{recipe}: --format {value} not in the README");
+                let value = words[i + 1].as_str();
+                let values = usage_values(&usage, flag);
+                assert!(values.contains(&value), "{recipe}: --format {value} not in {values:?}");
             }
         }
 

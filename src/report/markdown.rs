@@ -293,4 +293,28 @@ mod tests {
         assert!(md.contains("\n- **expired**: CreateNatGateway, DeleteNatGateway"), "{md}");
         assert!(md.contains("\n- **unused**: DeleteVpc"), "{md}");
     }
+
+    #[test]
+    fn each_region_that_did_not_pass_names_its_groups_that_did_not() {
+        let (findings, events) = fixtures::joined();
+        let (passing, _) = fixtures::passing();
+        let passing = Findings { region: "eu-west-1".into(), ..passing };
+        let account = crate::chain::AccountFindings::judged(
+            findings.account_id.clone(),
+            vec![findings, passing],
+        );
+        let audit = Audit::new(events.name.clone(), vec![account]);
+        let mut out = Vec::new();
+        write_many(&mut out, &audit, &events).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        assert!(
+            md.contains(
+                "### 123456789012 us-east-1\n\n- groups not passing: **VPC** (fail), \
+                 **4.10 security group changes** (error), **4.14 VPC changes** (fail)\n"
+            ),
+            "{md}"
+        );
+        assert_eq!(md.matches("groups not passing").count(), 1, "not for a passing region");
+        assert!(md.contains("`vpcwatch fix --email ADDRESS --events default,cis`"), "{md}");
+    }
 }

@@ -487,4 +487,24 @@ mod tests {
             "{text}"
         );
     }
+
+    #[test]
+    fn a_group_title_too_long_for_its_column_puts_the_counts_under_it() {
+        let mut events = crate::events::EventSet::default_set();
+        events.groups.truncate(1);
+        events.groups[0].title = "names/of-the-platform-team/extra.txt\u{1b}[2J".into();
+        let (mut findings, _) = crate::report::fixtures::passing();
+        findings.names.truncate(2);
+        for name in &mut findings.names {
+            name.group = events.groups[0].title.clone();
+        }
+        let tallies = crate::report::tally(&findings, &events);
+        let mut out = Vec::new();
+        write_groups(&mut out, &tallies, Style::plain()).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\nGroups\n  pass    names/of-the-platform-team/extra.txt\\u{1b}[2J\n\
+             \x20                                       2 of 2 covered\n"
+        );
+    }
 }
