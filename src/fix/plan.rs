@@ -301,6 +301,12 @@ fn is_own_filter(filter: &MetricFilter) -> bool {
     filter.name.starts_with(super::FILTER_BASE) && publishes_own_metric(filter)
 }
 
+/// True when the filter publishes nothing for the log events it does not match, as
+/// vpcwatch writes its filters: a default value can keep the alarm from resting.
+pub(super) fn publishes_per_match_only(filter: &MetricFilter) -> bool {
+    filter.transformations.iter().all(|t| t.default_value.is_none())
+}
+
 pub(super) fn publishes_own_metric(filter: &MetricFilter) -> bool {
     matches!(filter.transformations.as_slice(),
         [t] if t.namespace == METRIC_NAMESPACE && t.name == METRIC_NAME && t.dimensions.is_empty())
@@ -318,7 +324,8 @@ fn plan_filters(
     let own = own_filter_names(filters)?;
     let covered: BTreeSet<&String> = own.iter().flat_map(|(_, n)| n.iter()).collect();
     let missing: Vec<String> = names.iter().filter(|n| !covered.contains(n)).cloned().collect();
-    if missing.is_empty() {
+    let as_written = filters.iter().filter(|f| is_own_filter(f)).all(publishes_per_match_only);
+    if missing.is_empty() && as_written {
         plan.kept.extend(own.iter().map(|(name, _)| format!("metric filter {name}")));
         return Ok(());
     }
@@ -333,7 +340,8 @@ fn plan_filters(
         let name = super::filter_name(index + 1);
         refuse_taken_filter(filters, &name, &plan.log_group)?;
         let existing = own.iter().find(|(n, _)| *n == name);
-        let same = existing.is_some_and(|(_, have)| same_names(have, &chunk));
+        let same = existing.is_some_and(|(_, have)| same_names(have, &chunk))
+            && filters.iter().filter(|f| f.name == name).all(publishes_per_match_only);
         if same {
             plan.kept.push(format!("metric filter {name}"));
             continue;
@@ -445,6 +453,7 @@ pub(super) fn is_right(alarm: &Alarm, topic_arn: &str) -> bool {
         && alarm.threshold == Some(1.0)
         && alarm.evaluation_periods == Some(1)
         && alarm.datapoints_to_alarm.unwrap_or(1) == 1
+        && matches!(alarm.treat_missing_data.as_deref(), None | Some("missing" | "notBreaching"))
 }
 
 #[cfg(test)]

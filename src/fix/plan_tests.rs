@@ -180,6 +180,31 @@ fn our_alarm_with_actions_disabled_is_rewritten_keeping_its_topics() {
 }
 
 #[test]
+fn our_alarm_that_would_not_rest_between_events_is_rewritten() {
+    for treat in ["breaching", "ignore"] {
+        let mut ours = own_alarm(OWN_TOPIC);
+        ours.treat_missing_data = Some(treat.into());
+        let plan = planned(&inventory(vec![], vec![ours]), &subscribed_topic()).unwrap();
+        let Some(Action::PutAlarm(spec)) = plan.actions.last() else { panic!("{treat}") };
+        assert!(spec.replaces, "{treat}");
+    }
+}
+
+#[test]
+fn our_filter_with_a_default_value_is_rewritten_without_one() {
+    let names: Vec<String> = EventSet::default_set().names().map(str::to_string).collect();
+    let mut ours =
+        filter(&filter_name(1), &patterns::compact(&names), METRIC_NAMESPACE, METRIC_NAME);
+    ours.transformations[0].default_value = Some(1.0);
+    let plan =
+        planned(&inventory(vec![ours], vec![own_alarm(OWN_TOPIC)]), &subscribed_topic()).unwrap();
+    assert_eq!(kinds(&plan), ["filter"], "{:?}", plan.actions);
+    let Action::PutFilter(spec) = &plan.actions[0] else { panic!("a filter") };
+    assert!(spec.replaces);
+    assert_eq!(spec.names.len(), 30);
+}
+
+#[test]
 fn a_multi_region_trail_is_preferred() {
     let mut inv = inventory(vec![], vec![]);
     inv.trails = Ok(vec![trail("a-single", false), trail("z-multi", true)]);

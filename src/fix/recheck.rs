@@ -8,7 +8,10 @@ use std::collections::BTreeSet;
 use crate::inventory::{Alarm, LogGroupRef, MetricFilter, Subscription};
 
 use super::patterns;
-use super::plan::{is_right, publishes_own_metric, watches_own_metric, AlarmSpec, FilterSpec};
+use super::plan::{
+    is_right, publishes_own_metric, publishes_per_match_only, watches_own_metric, AlarmSpec,
+    FilterSpec,
+};
 
 /// What to do with one write, given the resource as it is now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,7 +55,8 @@ pub fn filter(now: &[MetricFilter], spec: &FilterSpec, group: &LogGroupRef) -> R
         }
     }
     let wanted: BTreeSet<String> = spec.names.iter().cloned().collect();
-    if !now.is_empty() && covered.is_superset(&wanted) {
+    let as_written = now.iter().all(publishes_per_match_only);
+    if !now.is_empty() && covered.is_superset(&wanted) && as_written {
         Recheck::AlreadyThere
     } else if covered.is_subset(&wanted) {
         Recheck::Write(())
@@ -157,6 +161,14 @@ mod tests {
         );
         let twice = [own(&["CreateVpc"]), own(&["DeleteVpc", "CreateSubnet"])];
         assert_eq!(filter(&twice, &want, &group()), Recheck::AlreadyThere);
+    }
+
+    #[test]
+    fn a_filter_given_a_default_value_since_is_written_again() {
+        let mut defaulted = own(&["CreateVpc"]);
+        defaulted.transformations[0].default_value = Some(1.0);
+        let want = spec(&["CreateVpc"]);
+        assert_eq!(filter(&[defaulted], &want, &group()), Recheck::Write(()));
     }
 
     #[test]
