@@ -1,7 +1,8 @@
-//! Stage `report`: writes the findings of `check` in one of five formats: text for
-//! people, JSON for programs, SARIF for GitHub code scanning, JUnit XML for CI test
-//! reports and Markdown for pull requests and job summaries. Reports never decide
-//! anything; they only render what `chain` found.
+//! Stage `report`: writes the findings of `check` in one of six formats: text for
+//! people, JSON and JSON Lines for programs, SARIF for GitHub code scanning, JUnit XML for
+//! CI test reports and Markdown for pull requests and job summaries. Every format gives
+//! each group of the event set its verdict in every account and region. Reports decide
+//! nothing but how a group's names add up; they only render what `chain` found.
 
 mod json;
 mod junit;
