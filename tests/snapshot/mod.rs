@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-/// The account IDs and report times that vary between runs, replaced before comparing.
+/// `account`, which varies between runs, replaced before comparing; a test whose output
+/// holds other varying values (a version, a time) replaces those itself.
 pub fn redact(text: &str, account: &str) -> String {
     text.replace(account, "<ACCOUNT>")
 }
