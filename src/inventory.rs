@@ -219,6 +219,10 @@ pub struct Alarm {
     pub alarm_actions: Vec<String>,
     /// `missing` (the default), `notBreaching`, `breaching` or `ignore`.
     pub treat_missing_data: Option<String>,
+    /// For a composite alarm: its rule (`ALARM("a") OR ALARM("b")`); it watches no metric.
+    pub alarm_rule: Option<String>,
+    /// For a composite alarm: the alarm whose ALARM state suppresses its actions.
+    pub actions_suppressor: Option<String>,
     /// For metric-math alarms: the metrics their queries read.
     pub math_metrics: Vec<MetricId>,
 }

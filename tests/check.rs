@@ -191,6 +191,29 @@ fn a_filter_default_value_decides_whether_the_alarm_rests_between_events() {
 }
 
 #[test]
+fn an_alarm_without_actions_reaches_a_person_through_a_composite_alarm() {
+    let (code, report) = check("composite_alarm", &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert_every_name(&report, "covered");
+    let name = &report["names"][0];
+    assert_eq!(name["chain"]["composite"], "VpcChangesComposite");
+    assert_eq!(
+        name["reason"],
+        "filter VpcChanges > alarm VpcChangesAlarm > composite alarm VpcChangesComposite > \
+         topic vpc-alerts"
+    );
+}
+
+#[test]
+fn a_composite_alarm_beside_an_alarm_of_unknown_rest_is_undecided() {
+    let (code, report) = check("composite_with_unrelated", &[]);
+    assert_eq!(code, 2, "{report:#}");
+    assert_every_name(&report, "uncertain");
+    let why = reason(&report, "CreateVpc");
+    assert!(why.contains("also in ALARM while Unrelated-0000 is"), "{why}");
+}
+
+#[test]
 fn advanced_selectors_for_write_management_events_pass() {
     let (code, report) = check("advanced_selectors_write", &[]);
     assert_eq!(code, 0, "{report:#}");

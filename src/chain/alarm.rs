@@ -76,9 +76,8 @@ pub(super) fn reads_in_math(alarm: &Alarm, metric: &MetricId) -> bool {
     alarm.math_metrics.iter().any(|m| m == metric)
 }
 
-/// Checks that one event trips the alarm, that it notifies SNS and that it leaves ALARM
-/// when nothing happens; returns the SNS topics it notifies.
-pub(super) fn trips_and_acts(alarm: &Alarm, published: &Published) -> Result<Vec<String>, Broken> {
+/// The SNS topics the alarm notifies when it enters ALARM.
+pub(super) fn notifies(alarm: &Alarm) -> Result<Vec<String>, Broken> {
     if !alarm.actions_enabled {
         return Err(Broken::fail(format!("alarm {} has its actions disabled", alarm.name)));
     }
@@ -94,9 +93,13 @@ pub(super) fn trips_and_acts(alarm: &Alarm, published: &Published) -> Result<Vec
     if topics.is_empty() {
         return Err(Broken::fail(format!("alarm {} notifies no SNS topic", alarm.name)));
     }
-    trips(alarm, published.event)?;
-    rests(alarm, published)?;
     Ok(topics)
+}
+
+/// Checks that one event trips the alarm and that it leaves ALARM when nothing happens.
+pub(super) fn trips_and_rests(alarm: &Alarm, published: &Published) -> Result<(), Broken> {
+    trips(alarm, published.event)?;
+    rests(alarm, published)
 }
 
 /// One event in one period must breach: the statistic of a single datapoint of `value`
@@ -133,7 +136,7 @@ fn breaches(alarm: &Alarm, statistic: f64) -> Result<bool, Broken> {
 
 /// The alarm must be out of ALARM when the next event comes: periods without a match
 /// must not breach, and a filter's default value must not hide an event.
-fn rests(alarm: &Alarm, published: &Published) -> Result<(), Broken> {
+pub(super) fn rests(alarm: &Alarm, published: &Published) -> Result<(), Broken> {
     match published.default {
         Some(default) => rests_with_default(alarm, &published.filter, default),
         None => rests_without_data(alarm),
@@ -230,6 +233,13 @@ mod tests {
 
     fn filter(value: &str) -> MetricFilter {
         fixtures::filter("VpcChanges", "{ $.eventName = CreateVpc }", value)
+    }
+
+    /// What the chain asks of an alarm: that it notifies, trips on one event and rests.
+    fn trips_and_acts(alarm: &Alarm, published: &Published) -> Result<Vec<String>, Broken> {
+        let topics = notifies(alarm)?;
+        trips_and_rests(alarm, published)?;
+        Ok(topics)
     }
 
     /// What a filter without a default value publishes for one event of `value`.

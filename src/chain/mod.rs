@@ -5,6 +5,7 @@
 
 mod alarm;
 mod audit;
+mod composite;
 mod exceptions;
 mod shared;
 mod trail;
@@ -82,6 +83,9 @@ pub struct Links {
     pub filter: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alarm: Option<String>,
+    /// The composite alarms through which the alarm notifies, outermost last (`a > b`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub composite: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub topic: Option<String>,
 }
@@ -102,6 +106,9 @@ pub struct NameFinding {
 
 /// How the reason of a chain complete but for an unconfirmed subscription starts.
 const PENDING: &str = "subscription pending";
+
+/// How many composite alarms deep a notification is followed.
+const MAX_COMPOSITE_DEPTH: usize = 4;
 
 impl NameFinding {
     /// True when the closest chain is complete except that no subscription of its topic
@@ -397,7 +404,8 @@ impl<'a> Context<'a> {
             }
         };
         let watching: Vec<_> = alarms.iter().filter(|a| alarm::watches(a, &metric)).collect();
-        let attempts = watching.iter().map(|a| self.through_alarm(a, &published, links.clone()));
+        let attempts =
+            watching.iter().map(|a| self.through_alarm(a, &published, alarms, links.clone()));
         let best = attempts.max_by_key(Attempt::rank);
         best.unwrap_or_else(|| no_alarm(alarms, &metric, filter, &group.region, links))
     }
@@ -406,15 +414,56 @@ impl<'a> Context<'a> {
         &self,
         alarm: &crate::inventory::Alarm,
         published: &alarm::Published,
+        alarms: &[crate::inventory::Alarm],
         links: Links,
     ) -> Attempt {
         let links = Links { alarm: Some(alarm.name.clone()), ..links };
-        let topics = match alarm::trips_and_acts(alarm, published) {
-            Ok(topics) => topics,
-            Err(why) => return broken(Stage::Alarm, why, links),
+        let notified = self.through_notifier(alarm, alarms, links.clone(), 0);
+        let Err(why) = alarm::trips_and_rests(alarm, published) else {
+            return notified;
         };
-        let attempts = topics.iter().map(|topic| self.through_topic(topic, links.clone()));
-        attempts.max_by_key(Attempt::rank).expect("an alarm that acts notifies at least one topic")
+        // An alarm that tells nobody is named first; a proven break anywhere outranks a
+        // threshold that could not be decided.
+        let tells_nobody = matches!(&notified.outcome, Err(b) if b.severity == Severity::Fail);
+        if tells_nobody && (notified.stage == Stage::Alarm || why.severity == Severity::Uncertain) {
+            notified
+        } else {
+            broken(Stage::Alarm, why, links)
+        }
+    }
+
+    /// Who hears of `alarm` entering ALARM: its own topics, or those of the composite
+    /// alarms it makes enter ALARM, `depth` composites up.
+    fn through_notifier(
+        &self,
+        alarm: &crate::inventory::Alarm,
+        alarms: &[crate::inventory::Alarm],
+        links: Links,
+        depth: usize,
+    ) -> Attempt {
+        let own = match alarm::notifies(alarm) {
+            Ok(topics) => {
+                let attempts = topics.iter().map(|topic| self.through_topic(topic, links.clone()));
+                attempts.max_by_key(Attempt::rank).expect("an alarm that acts notifies a topic")
+            }
+            Err(why) => broken(Stage::Alarm, why, links.clone()),
+        };
+        if depth == MAX_COMPOSITE_DEPTH {
+            return own;
+        }
+        let through_composites = composite::parents(alarm, alarms).map(|parent| {
+            let path = match &links.composite {
+                Some(path) => format!("{path} > {}", parent.name),
+                None => parent.name.clone(),
+            };
+            let links = Links { composite: Some(path), ..links.clone() };
+            match composite::fires_on(parent, alarm, self.inventory, alarms) {
+                Ok(()) => self.through_notifier(parent, alarms, links, depth + 1),
+                Err(why) => broken(Stage::Alarm, why, links),
+            }
+        });
+        let attempts: Vec<Attempt> = std::iter::once(own).chain(through_composites).collect();
+        attempts.into_iter().max_by_key(Attempt::rank).expect("the alarm's own attempt")
     }
 
     fn through_topic(&self, topic: &str, links: Links) -> Attempt {
@@ -521,11 +570,17 @@ fn no_alarm(
 
 fn covered_reason(links: &Links) -> String {
     let part = |label: &str, value: &Option<String>| value.as_ref().map(|v| format!("{label} {v}"));
-    [part("filter", &links.filter), part("alarm", &links.alarm), part("topic", &links.topic)]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" > ")
+    let composite = part("composite alarm", &links.composite);
+    [
+        part("filter", &links.filter),
+        part("alarm", &links.alarm),
+        composite,
+        part("topic", &links.topic),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" > ")
 }
 
 /// What one filter's pattern does with the record of one name.

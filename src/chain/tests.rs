@@ -207,3 +207,80 @@ fn the_closest_chain_names_the_furthest_broken_link() {
     assert_eq!(create.reason, "alarm VpcChangesAlarm has its actions disabled");
     assert_eq!(create.chain.filter.as_deref(), Some("VpcChanges"));
 }
+
+/// `sound()` with an alarm that notifies nobody itself, beside `others`.
+fn silent_alarm_and(others: Vec<crate::inventory::Alarm>) -> Inventory {
+    let mut inventory = sound();
+    let silent = crate::inventory::Alarm { alarm_actions: Vec::new(), ..fixtures::alarm() };
+    inventory.alarms.insert(Place::new(ACCOUNT, REGION), Ok([vec![silent], others].concat()));
+    inventory
+}
+
+fn composite(name: &str, rule: &str) -> crate::inventory::Alarm {
+    crate::inventory::Alarm {
+        name: name.into(),
+        alarm_rule: Some(rule.into()),
+        actions_enabled: true,
+        alarm_actions: vec![TOPIC.into()],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn an_alarm_reaches_a_person_through_a_composite_alarm_it_trips() {
+    let inventory = silent_alarm_and(vec![composite("VpcAndIam", "ALARM(\"VpcChangesAlarm\")")]);
+    let findings = judge_default(&inventory);
+    assert_eq!(findings.verdict, Verdict::Pass, "{:?}", finding(&findings, "CreateVpc"));
+    let create = finding(&findings, "CreateVpc");
+    assert_eq!(
+        create.reason,
+        "filter VpcChanges > alarm VpcChangesAlarm > composite alarm VpcAndIam > topic vpc-alerts"
+    );
+    assert_eq!(create.chain.composite.as_deref(), Some("VpcAndIam"));
+}
+
+#[test]
+fn nested_composites_are_followed_to_the_one_that_notifies() {
+    let inner = crate::inventory::Alarm {
+        alarm_actions: Vec::new(),
+        ..composite("Inner", "ALARM(VpcChangesAlarm)")
+    };
+    let outer = composite("Outer", "ALARM(Inner) OR FALSE");
+    let findings = judge_default(&silent_alarm_and(vec![inner, outer]));
+    let create = finding(&findings, "CreateVpc");
+    assert_eq!(create.status, Status::Covered, "{}", create.reason);
+    assert_eq!(create.chain.composite.as_deref(), Some("Inner > Outer"));
+}
+
+#[test]
+fn a_composite_that_needs_more_than_the_alarm_leaves_the_names_undecided() {
+    let and = composite("VpcAndCpu", "ALARM(VpcChangesAlarm) AND ALARM(Cpu)");
+    let findings = judge_default(&silent_alarm_and(vec![and]));
+    assert_eq!(findings.verdict, Verdict::Error);
+    let create = finding(&findings, "CreateVpc");
+    assert_eq!(create.status, Status::Uncertain);
+    assert!(create.reason.contains("composite alarm VpcAndCpu combines"), "{}", create.reason);
+}
+
+#[test]
+fn a_composite_without_actions_still_tells_nobody() {
+    let quiet = crate::inventory::Alarm {
+        actions_enabled: false,
+        ..composite("Quiet", "ALARM(VpcChangesAlarm)")
+    };
+    let findings = judge_default(&silent_alarm_and(vec![quiet]));
+    assert_eq!(findings.verdict, Verdict::Fail);
+    assert_eq!(finding(&findings, "CreateVpc").reason, "alarm Quiet has its actions disabled");
+}
+
+#[test]
+fn a_threshold_one_event_cannot_reach_fails_even_through_a_composite() {
+    let mut inventory = silent_alarm_and(vec![composite("Any", "ALARM(VpcChangesAlarm)")]);
+    let Some(Ok(alarms)) = inventory.alarms.get_mut(&Place::new(ACCOUNT, REGION)) else {
+        panic!("alarms")
+    };
+    alarms[0].threshold = Some(5.0);
+    let findings = judge_default(&inventory);
+    assert_eq!(findings.verdict, Verdict::Fail);
+    assert!(finding(&findings, "CreateVpc").reason.contains("needs Sum >= 5"));
+}

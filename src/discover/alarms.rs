@@ -1,5 +1,5 @@
-//! Alarms and topics: `DescribeAlarms` once per region (every metric alarm, every page),
-//! then `ListSubscriptionsByTopic` once per SNS topic that an alarm notifies.
+//! Alarms and topics: `DescribeAlarms` once per region (every metric and composite alarm,
+//! every page), then `ListSubscriptionsByTopic` once per SNS topic that an alarm notifies.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,17 +14,21 @@ use super::Aws;
 /// How many topics are listed at once.
 const TOPIC_CONCURRENCY: usize = 8;
 
-/// Every metric alarm of the region.
+/// Every metric and composite alarm of the region.
 pub(super) async fn describe(aws: &Aws, region: &str) -> Read<Vec<Alarm>> {
     let client = aws.cloudwatch(region);
-    let mut pages =
-        client.describe_alarms().alarm_types(cw::AlarmType::MetricAlarm).into_paginator().send();
+    let request = client
+        .describe_alarms()
+        .alarm_types(cw::AlarmType::MetricAlarm)
+        .alarm_types(cw::AlarmType::CompositeAlarm);
+    let mut pages = request.into_paginator().send();
     let mut alarms = Vec::new();
     while let Some(page) = pages.next().await {
         aws.record("cloudwatch:DescribeAlarms", region);
         let page =
-            page.map_err(|e| read_error(&e, "cloudwatch:DescribeAlarms", "metric alarms", region))?;
+            page.map_err(|e| read_error(&e, "cloudwatch:DescribeAlarms", "alarms", region))?;
         alarms.extend(page.metric_alarms().iter().map(alarm));
+        alarms.extend(page.composite_alarms().iter().map(composite));
     }
     Ok(alarms)
 }
@@ -62,6 +66,18 @@ fn alarm(raw: &cw::MetricAlarm) -> Alarm {
         alarm_actions: raw.alarm_actions().to_vec(),
         treat_missing_data: raw.treat_missing_data().map(str::to_string),
         math_metrics: raw.metrics().iter().filter_map(math_metric).collect(),
+        ..Alarm::default()
+    }
+}
+
+fn composite(raw: &cw::CompositeAlarm) -> Alarm {
+    Alarm {
+        name: raw.alarm_name().unwrap_or_default().to_string(),
+        actions_enabled: raw.actions_enabled().unwrap_or(false),
+        alarm_actions: raw.alarm_actions().to_vec(),
+        alarm_rule: Some(raw.alarm_rule().unwrap_or_default().to_string()),
+        actions_suppressor: raw.actions_suppressor().filter(|s| !s.is_empty()).map(str::to_string),
+        ..Alarm::default()
     }
 }
 

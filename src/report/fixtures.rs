@@ -160,6 +160,7 @@ fn covered(group: &str, name: &str) -> NameFinding {
             filter: Some("VpcChanges".into()),
             alarm: Some("VpcChangesAlarm".into()),
             topic: Some("vpc-alerts".into()),
+            composite: None,
         },
         exception: None,
     }

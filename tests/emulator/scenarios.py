@@ -106,6 +106,9 @@ class Chain:
     delete_topic: bool = False
     # Alarms on other metrics, created before the chain's own.
     unrelated_alarms: int = 0
+    # A composite alarm with this rule notifies the topic in place of the chain's alarm,
+    # which then has no actions of its own.
+    composite_rule: str | None = None
 
 
 # A filter name and an alarm name as someone with write access could set them: an ANSI
@@ -113,6 +116,7 @@ class Chain:
 # Alarm names get no control characters: CloudWatch refuses them, and its XML answers
 # could not carry them (moto sends them raw, and the SDK rightly fails to parse that).
 HOSTILE_FILTER_NAME = "Vpc\x1b[31mChanges\x1b[2J\n\u202eSECAPS\u200b"
+COMPOSITE_ALARM_NAME = "VpcChangesComposite"
 HOSTILE_ALARM_NAME = "Vpc\u202emralA\u2066x\u2069\u200b\ufeff"
 
 
@@ -159,6 +163,12 @@ SCENARIOS: dict[str, Chain] = {
     ),
     "other_home_region": Chain(region="us-west-2"),
     "unreachable_threshold": Chain(comparison="GreaterThanThreshold", threshold=5.0),
+    # The chain's alarm tells nobody itself; a composite alarm of it notifies the topic,
+    # alone or together with an alarm on a metric that no filter here publishes.
+    "composite_alarm": Chain(composite_rule=f'ALARM("{ALARM_NAME}")'),
+    "composite_with_unrelated": Chain(
+        unrelated_alarms=1, composite_rule=f'ALARM("{ALARM_NAME}") OR ALARM("Unrelated-0000")'
+    ),
     # Quiet periods count as breaching: the alarm sits in ALARM and an event changes nothing.
     "missing_data_breaching": Chain(treat_missing_data="breaching"),
     # Every log event that is not a VPC change publishes 0: Sum >= 1 still rests at 0.
@@ -360,6 +370,8 @@ class Seeder:
     def alarm(self, topic_arn: str | None) -> None:
         c = self.chain
         actions = [topic_arn] if (topic_arn and c.alarm_actions) else []
+        if c.composite_rule is not None:
+            actions = []
         if c.alarm_action is not None:
             actions = [c.alarm_action]
         self._c("cloudwatch").put_metric_alarm(
@@ -378,3 +390,28 @@ class Seeder:
         )
         arn = f"arn:aws:cloudwatch:{c.region}:{self.account}:alarm:{c.alarm_name}"
         self._created("alarm", c.alarm_name, arn)
+        if c.composite_rule is not None:
+            self.composite_alarm(c.composite_rule, [topic_arn] if topic_arn else [])
+
+    def composite_alarm(self, rule: str, actions: list[str]) -> None:
+        """moto has no PutCompositeAlarm: the alarm goes straight into its CloudWatch
+        backend, whose DescribeAlarms then lists it among the CompositeAlarms."""
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        backend = cloudwatch_backends[self.account][self.chain.region]
+        backend.put_metric_alarm(
+            name=COMPOSITE_ALARM_NAME,
+            namespace=None,  # type: ignore[arg-type]
+            metric_name=None,  # type: ignore[arg-type]
+            comparison_operator=None,  # type: ignore[arg-type]
+            evaluation_periods=None,  # type: ignore[arg-type]
+            period=None,  # type: ignore[arg-type]
+            threshold=None,  # type: ignore[arg-type]
+            statistic=None,  # type: ignore[arg-type]
+            description="VPC changes, through a composite alarm",
+            dimensions=[],
+            alarm_actions=actions,
+            rule=rule,
+        )
+        arn = f"arn:aws:cloudwatch:{self.chain.region}:{self.account}:alarm:{COMPOSITE_ALARM_NAME}"
+        self._created("alarm", COMPOSITE_ALARM_NAME, arn)

@@ -51,6 +51,8 @@ pub const SCENARIOS: &[&str] = &[
     "read_only_trail",
     "other_home_region",
     "unreachable_threshold",
+    "composite_alarm",
+    "composite_with_unrelated",
     "missing_data_breaching",
     "default_value_zero",
     "default_value_one",
