@@ -72,12 +72,22 @@ async fn ensure_profile_exists(profile: &str) -> anyhow::Result<()> {
     if set.get_profile(profile).is_none() {
         let known: Vec<&str> = set.profiles().collect();
         anyhow::bail!(
-            "unknown profile {profile:?}: it is in neither ~/.aws/config nor ~/.aws/credentials \
-             (profiles found: {})",
+            "unknown profile {profile:?}: it is in neither {} nor {} (profiles found: {}); \
+             name one of those, or add it with `aws configure --profile {profile}`",
+            profile_file("AWS_CONFIG_FILE", "~/.aws/config"),
+            profile_file("AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"),
             if known.is_empty() { "none".to_string() } else { known.join(", ") }
         );
     }
     Ok(())
+}
+
+/// Where the SDK reads a profile file: the variable's path when it is set, else `default`.
+fn profile_file(variable: &str, default: &str) -> String {
+    match std::env::var_os(variable).filter(|v| !v.is_empty()) {
+        Some(path) => std::path::PathBuf::from(path).display().to_string(),
+        None => default.to_string(),
+    }
 }
 
 /// The region a configuration resolved to.

@@ -306,8 +306,7 @@ impl Source<'_> {
             "jsonl" => ReportFormat::Jsonl,
             other => {
                 let problem = format!(
-                    "invalid format {:?}: expected text, json, sarif, junit, markdown or jsonl",
-                    term::escape(other)
+                    "invalid format {other:?}: expected text, json, sarif, junit, markdown or jsonl"
                 );
                 return Err(self.error(value.span(), problem));
             }
@@ -378,10 +377,8 @@ impl Source<'_> {
             other => Err(other.type_str().to_string()),
         };
         date.map_err(|found| {
-            let problem = format!(
-                "invalid expires {:?}: expected a date YYYY-MM-DD such as 2027-03-31",
-                term::escape(&found)
-            );
+            let problem =
+                format!("invalid expires {found:?}: expected a date YYYY-MM-DD such as 2027-03-31");
             self.error(span, problem)
         })
     }
@@ -398,8 +395,7 @@ impl Source<'_> {
         if is_valid(value.get_ref()) {
             return Ok(value.into_inner());
         }
-        let problem =
-            format!("invalid {key} {:?}: expected {expected}", term::escape(value.get_ref()));
+        let problem = format!("invalid {key} {:?}: expected {expected}", value.get_ref());
         Err(self.error(value.span(), problem))
     }
 }

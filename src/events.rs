@@ -37,9 +37,17 @@ pub struct Group {
 pub enum EventsError {
     #[error("read event names from {}: {source}", shown(.path))]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("read event names from {}: line {line}: {name:?} is not an event name", shown(.path))]
+    #[error(
+        "read event names from {}: line {line}: {name:?} is not an event name; write one \
+         CloudTrail event name a line (CreateVpc), `#` for comments",
+        shown(.path)
+    )]
     NotAnEventName { path: PathBuf, line: usize, name: String },
-    #[error("read event names from {}: the file names no event", shown(.path))]
+    #[error(
+        "read event names from {}: the file names no event; write one CloudTrail event name \
+         a line (CreateVpc)",
+        shown(.path)
+    )]
     Empty { path: PathBuf },
 }
 
@@ -489,7 +497,8 @@ mod tests {
         let path = write_temp("bad.txt", "CreateVpc\n# ok\ncreate vpc\n");
         let err = EventSet::from_file(&path).unwrap_err().to_string();
         let expected = format!(
-            "read event names from {}: line 3: \"create vpc\" is not an event name",
+            "read event names from {}: line 3: \"create vpc\" is not an event name; write one \
+             CloudTrail event name a line (CreateVpc), `#` for comments",
             path.display()
         );
         assert_eq!(err, expected);
@@ -623,7 +632,7 @@ mod tests {
     fn empty_or_missing_file_is_an_error() {
         let path = write_temp("empty.txt", "# nothing\n\n");
         let err = EventSet::from_file(&path).unwrap_err().to_string();
-        assert!(err.ends_with("the file names no event"), "{err}");
+        assert!(err.contains("the file names no event; write one CloudTrail event"), "{err}");
 
         let missing = Path::new("/nonexistent/vpcwatch/names.txt");
         let err = EventSet::load(&EventsChoice::File(missing.into())).unwrap_err().to_string();

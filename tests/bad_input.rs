@@ -37,6 +37,7 @@ const FILES: &[(&str, &str)] = &[
     ),
     ("both.toml", "org = true\naccounts = [\"111111111111\"]\n"),
     ("bad-accounts.txt", "111111111111\n12345 # too short\n"),
+    ("hostile-region.toml", "regions = [\"m\u{202e}1\"]\n"),
     ("no-accounts.txt", "# none yet\n"),
 ];
 
@@ -114,6 +115,7 @@ const HOSTILE: &[Case] = &[
     case(&["check", "--events", "{dir}/\u{202e}\r.txt"], r"\u{202e}\u{d}.txt"),
     case(&["check", "--config", "{dir}/\u{2066}.toml"], r"\u{2066}.toml"),
     case(&["check", "--profile", "ops\u{200b}\x1b[2J"], r"ops\u{200b}\u{1b}[2J"),
+    case(&["check", "--config", "{dir}/hostile-region.toml"], r#"invalid region "m\u{202e}1""#),
 ];
 
 /// A loopback port that takes connections, counts them and closes them at once: an AWS

@@ -299,6 +299,10 @@ fn an_unknown_profile_is_named() {
     assert!(output.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("unknown profile \"nosuch\""), "{stderr}");
+    // The harness points AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE at its own files.
+    assert!(stderr.contains("aws-config nor ") && stderr.contains("aws-credentials"), "{stderr}");
+    assert!(!stderr.contains("~/.aws/config"), "{stderr}");
+    assert!(stderr.contains("aws configure --profile nosuch"), "{stderr}");
 }
 
 #[test]
