@@ -199,7 +199,7 @@ fn a_dropped_connection_is_retried_and_named_when_it_keeps_dropping() {
     bench.proxy.set_rules(&json!([reset(None)]));
     let run = bench.check(SOUND, PERSISTENT, "text");
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stdout.contains("cloudwatch:DescribeAlarms for metric alarms"), "{}", run.stdout);
+    assert!(run.stdout.contains("cloudwatch:DescribeAlarms for alarms"), "{}", run.stdout);
     let last = run.stdout.lines().last().unwrap_or_default();
     assert!(last.starts_with("ERROR: 0 of 30"), "{}", run.stdout);
 }

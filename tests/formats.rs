@@ -294,7 +294,7 @@ fn erroring() -> (Findings, EventSet) {
     let events = EventSet::default_set();
     let error = ReadError {
         operation: "cloudwatch:DescribeAlarms".into(),
-        resource: "metric alarms".into(),
+        resource: "alarms".into(),
         region: "us-east-1".into(),
         kind: ErrorKind::AccessDenied,
         detail: "not authorized".into(),
@@ -336,7 +336,7 @@ fn an_erroring_account_is_an_error_in_every_format() {
     let (findings, events) = erroring();
     let account = AccountFindings::judged(findings.account_id.clone(), vec![findings]);
     let reports = Reports::written(&Audit::new(events.name.clone(), vec![account]), &events);
-    let denied = "cloudwatch:DescribeAlarms for metric alarms in us-east-1: access denied \
+    let denied = "cloudwatch:DescribeAlarms for alarms in us-east-1: access denied \
                   (allow cloudwatch:DescribeAlarms)";
 
     let report = reports.json("json");
