@@ -62,13 +62,15 @@ pub(super) fn fires_on(
             Rule::Constant(false) => {}
             Rule::Constant(true) => {
                 return Err(Broken::fail(format!(
-                    "composite alarm {}: its rule is always true, so it stays in ALARM and notifies nobody of {}",
+                    "composite alarm {}: its rule is always true, so it stays in ALARM and \
+                     notifies nobody of {}",
                     composite.name, child.name
                 )))
             }
             _ => {
                 return Err(Broken::uncertain(format!(
-                    "composite alarm {} combines {} with AND, NOT, OK or INSUFFICIENT_DATA; not evaluated",
+                    "composite alarm {} combines {} with AND, NOT, OK or INSUFFICIENT_DATA; \
+                     not evaluated",
                     composite.name, child.name
                 )))
             }
@@ -76,7 +78,8 @@ pub(super) fn fires_on(
     }
     if let Some(suppressor) = &composite.actions_suppressor {
         return Err(Broken::uncertain(format!(
-            "composite alarm {}: its actions are suppressed while alarm {suppressor} is in ALARM; not evaluated",
+            "composite alarm {}: its actions are suppressed while alarm {suppressor} is in \
+             ALARM; not evaluated",
             composite.name
         )));
     }
@@ -228,7 +231,8 @@ struct Parser {
 
 impl Parser {
     fn keyword(&mut self, word: &str) -> bool {
-        let found = matches!(self.tokens.get(self.at), Some(Token::Word(w)) if w.eq_ignore_ascii_case(word));
+        let next = self.tokens.get(self.at);
+        let found = matches!(next, Some(Token::Word(w)) if w.eq_ignore_ascii_case(word));
         self.at += usize::from(found);
         found
     }
