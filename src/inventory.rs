@@ -199,6 +199,8 @@ pub struct MetricTransformation {
     pub value: String,
     /// What the filter publishes for a log event it does not match, when set.
     pub default_value: Option<f64>,
+    /// The unit of the published datapoints; AWS uses `None` when it is not set.
+    pub unit: Option<String>,
     pub dimensions: BTreeMap<String, String>,
 }
 
@@ -215,6 +217,10 @@ pub struct Alarm {
     pub threshold: Option<f64>,
     pub evaluation_periods: Option<i32>,
     pub datapoints_to_alarm: Option<i32>,
+    /// When set, the alarm reads only datapoints published in this unit.
+    pub unit: Option<String>,
+    /// For a percentile: `ignore` keeps the state through periods of too few datapoints.
+    pub evaluate_low_sample_count: Option<String>,
     pub actions_enabled: bool,
     pub alarm_actions: Vec<String>,
     /// `missing` (the default), `notBreaching`, `breaching` or `ignore`.

@@ -178,6 +178,17 @@ fn an_alarm_that_treats_missing_data_as_breaching_notifies_nobody() {
 }
 
 #[test]
+fn an_alarm_that_reads_another_unit_than_the_filter_publishes_fails() {
+    let (code, report) = check("alarm_unit_count", &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_eq!(
+        reason(&report, "CreateVpc"),
+        "alarm VpcChangesAlarm reads only datapoints in unit Count; filter VpcChanges \
+         publishes in unit None, so the alarm never sees an event"
+    );
+}
+
+#[test]
 fn a_filter_default_value_decides_whether_the_alarm_rests_between_events() {
     let (code, report) = check("default_value_zero", &[]);
     assert_eq!(code, 0, "{report:#}");

@@ -16,6 +16,8 @@ pub(super) struct Published {
     pub filter: String,
     pub event: f64,
     pub default: Option<f64>,
+    /// The unit of the datapoints: `None` unless the filter sets one.
+    pub unit: String,
 }
 
 /// The metric a filter publishes and what it adds to it.
@@ -40,8 +42,12 @@ pub(super) fn metric(filter: &MetricFilter) -> Result<(MetricId, Published), Bro
         )));
     }
     let event = event_value(filter, &transformation.value)?;
-    let published =
-        Published { filter: filter.name.clone(), event, default: transformation.default_value };
+    let published = Published {
+        filter: filter.name.clone(),
+        event,
+        default: transformation.default_value,
+        unit: transformation.unit.clone().unwrap_or_else(|| "None".into()),
+    };
     Ok((id, published))
 }
 
@@ -98,8 +104,21 @@ pub(super) fn notifies(alarm: &Alarm) -> Result<Vec<String>, Broken> {
 
 /// Checks that one event trips the alarm and that it leaves ALARM when nothing happens.
 pub(super) fn trips_and_rests(alarm: &Alarm, published: &Published) -> Result<(), Broken> {
+    sees(alarm, published)?;
     trips(alarm, published.event)?;
     rests(alarm, published)
+}
+
+/// An alarm with a unit reads only the datapoints published in that unit.
+fn sees(alarm: &Alarm, published: &Published) -> Result<(), Broken> {
+    match &alarm.unit {
+        Some(unit) if *unit != published.unit => Err(Broken::fail(format!(
+            "alarm {} reads only datapoints in unit {unit}; filter {} publishes in unit {}, \
+             so the alarm never sees an event",
+            alarm.name, published.filter, published.unit
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// One event in one period must breach: the statistic of a single datapoint of `value`
@@ -203,6 +222,16 @@ fn statistic_of_one(alarm: &Alarm, value: f64) -> Result<f64, Broken> {
     match (alarm.statistic.as_deref(), alarm.extended_statistic.as_deref()) {
         (Some("SampleCount"), _) => Ok(1.0),
         (Some("Sum" | "Average" | "Minimum" | "Maximum"), _) => Ok(value),
+        (None, Some(extended))
+            if extended.starts_with('p')
+                && alarm.evaluate_low_sample_count.as_deref() == Some("ignore") =>
+        {
+            Err(Broken::fail(format!(
+                "alarm {} keeps its state through periods with too few datapoints for \
+                 {extended}; one event is one datapoint",
+                alarm.name
+            )))
+        }
         (None, Some(extended)) if extended.starts_with('p') => Ok(value),
         (statistic, extended) => Err(Broken::uncertain(format!(
             "alarm {} uses statistic {}; not evaluated",
@@ -244,7 +273,7 @@ mod tests {
 
     /// What a filter without a default value publishes for one event of `value`.
     fn event(value: f64) -> Published {
-        Published { filter: "VpcChanges".into(), event: value, default: None }
+        Published { filter: "VpcChanges".into(), event: value, default: None, unit: "None".into() }
     }
 
     fn with_default(default: f64) -> Published {
@@ -426,5 +455,39 @@ mod tests {
             .unwrap_err()
             .reason
             .contains("need not breach"));
+    }
+
+    #[test]
+    fn an_alarm_on_another_unit_never_sees_the_filter_s_datapoints() {
+        let count = Alarm { unit: Some("Count".into()), ..fixtures::alarm() };
+        let broken = trips_and_acts(&count, &event(1.0)).unwrap_err();
+        assert_eq!(broken.severity, Severity::Fail);
+        assert_eq!(
+            broken.reason,
+            "alarm VpcChangesAlarm reads only datapoints in unit Count; filter VpcChanges \
+             publishes in unit None, so the alarm never sees an event"
+        );
+        let counted = Published { unit: "Count".into(), ..event(1.0) };
+        assert!(trips_and_acts(&count, &counted).is_ok());
+        let none = Alarm { unit: Some("None".into()), ..fixtures::alarm() };
+        assert!(trips_and_acts(&none, &event(1.0)).is_ok());
+    }
+
+    #[test]
+    fn a_percentile_that_ignores_low_sample_counts_never_trips_on_one_event() {
+        let p99 =
+            Alarm { statistic: None, extended_statistic: Some("p99".into()), ..fixtures::alarm() };
+        assert!(trips_and_acts(&p99, &event(1.0)).is_ok());
+        let ignoring = Alarm { evaluate_low_sample_count: Some("ignore".into()), ..p99 };
+        let broken = trips_and_acts(&ignoring, &event(1.0)).unwrap_err();
+        assert!(broken.reason.contains("too few datapoints for p99"), "{}", broken.reason);
+    }
+
+    #[test]
+    fn the_filter_unit_is_read_with_the_metric() {
+        let mut counted = filter("1");
+        counted.transformations[0].unit = Some("Count".into());
+        assert_eq!(metric(&counted).unwrap().1.unit, "Count");
+        assert_eq!(metric(&filter("1")).unwrap().1.unit, "None");
     }
 }

@@ -140,6 +140,7 @@ fn publishers(inventory: &Inventory, metric: &MetricId) -> Vec<Published> {
                     filter: filter.name.clone(),
                     event: 1.0,
                     default: t.default_value,
+                    unit: t.unit.clone().unwrap_or_else(|| "None".into()),
                 })
             })
         })

@@ -17,6 +17,7 @@ pub(super) fn filter(name: &str, pattern: &str, value: &str) -> MetricFilter {
             name: "VpcEventCount".into(),
             value: value.into(),
             default_value: None,
+            unit: None,
             dimensions: BTreeMap::new(),
         }],
         ..Default::default()

@@ -62,6 +62,8 @@ fn alarm(raw: &cw::MetricAlarm) -> Alarm {
         threshold: raw.threshold(),
         evaluation_periods: raw.evaluation_periods(),
         datapoints_to_alarm: raw.datapoints_to_alarm(),
+        unit: raw.unit().map(|u| u.as_str().to_string()),
+        evaluate_low_sample_count: raw.evaluate_low_sample_count_percentile().map(str::to_string),
         actions_enabled: raw.actions_enabled().unwrap_or(false),
         alarm_actions: raw.alarm_actions().to_vec(),
         treat_missing_data: raw.treat_missing_data().map(str::to_string),

@@ -76,6 +76,7 @@ fn transformation(raw: &logs::MetricTransformation) -> MetricTransformation {
         name: raw.metric_name().to_string(),
         value: raw.metric_value().to_string(),
         default_value: raw.default_value(),
+        unit: raw.unit().map(|u| u.as_str().to_string()),
         dimensions: raw.dimensions().cloned().unwrap_or_default().into_iter().collect(),
     }
 }

@@ -454,6 +454,7 @@ pub(super) fn is_right(alarm: &Alarm, topic_arn: &str) -> bool {
         && alarm.evaluation_periods == Some(1)
         && alarm.datapoints_to_alarm.unwrap_or(1) == 1
         && matches!(alarm.treat_missing_data.as_deref(), None | Some("missing" | "notBreaching"))
+        && alarm.unit.is_none()
 }
 
 #[cfg(test)]

@@ -45,6 +45,7 @@ fn filter(name: &str, pattern: &str, namespace: &str, metric: &str) -> MetricFil
             name: metric.into(),
             value: "1".into(),
             default_value: None,
+            unit: None,
             dimensions: BTreeMap::new(),
         }],
         ..MetricFilter::default()
@@ -180,10 +181,12 @@ fn our_alarm_with_actions_disabled_is_rewritten_keeping_its_topics() {
 }
 
 #[test]
-fn our_alarm_that_would_not_rest_between_events_is_rewritten() {
-    for treat in ["breaching", "ignore"] {
+fn our_alarm_that_would_not_rest_or_see_events_is_rewritten() {
+    let units = [("breaching", None), ("ignore", None), ("notBreaching", Some("Count"))];
+    for (treat, unit) in units {
         let mut ours = own_alarm(OWN_TOPIC);
         ours.treat_missing_data = Some(treat.into());
+        ours.unit = unit.map(str::to_string);
         let plan = planned(&inventory(vec![], vec![ours]), &subscribed_topic()).unwrap();
         let Some(Action::PutAlarm(spec)) = plan.actions.last() else { panic!("{treat}") };
         assert!(spec.replaces, "{treat}");

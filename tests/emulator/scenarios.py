@@ -92,6 +92,8 @@ class Chain:
     comparison: str = "GreaterThanOrEqualToThreshold"
     threshold: float = 1.0
     treat_missing_data: str = "notBreaching"
+    # The unit the alarm reads; the filters publish in None (no unit).
+    alarm_unit: str | None = None
     # What the filters publish for a log event they do not match (none by default).
     default_value: float | None = None
     actions_enabled: bool = True
@@ -169,6 +171,8 @@ SCENARIOS: dict[str, Chain] = {
     "composite_with_unrelated": Chain(
         unrelated_alarms=1, composite_rule=f'ALARM("{ALARM_NAME}") OR ALARM("Unrelated-0000")'
     ),
+    # The alarm reads datapoints in Count; the filter publishes in None: it sees nothing.
+    "alarm_unit_count": Chain(alarm_unit="Count"),
     # Quiet periods count as breaching: the alarm sits in ALARM and an event changes nothing.
     "missing_data_breaching": Chain(treat_missing_data="breaching"),
     # Every log event that is not a VPC change publishes 0: Sum >= 1 still rests at 0.
@@ -387,6 +391,7 @@ class Seeder:
             TreatMissingData=c.treat_missing_data,
             ActionsEnabled=c.actions_enabled,
             AlarmActions=actions,
+            **({"Unit": c.alarm_unit} if c.alarm_unit else {}),
         )
         arn = f"arn:aws:cloudwatch:{c.region}:{self.account}:alarm:{c.alarm_name}"
         self._created("alarm", c.alarm_name, arn)
