@@ -25,6 +25,8 @@ pub struct Inventory {
     pub alarms: BTreeMap<Place, Read<Vec<Alarm>>>,
     /// Subscriptions per SNS topic ARN, for topics named by alarm actions.
     pub subscriptions: BTreeMap<String, Read<Vec<Subscription>>>,
+    /// The KMS key that encrypts each of those topics (`None`: not encrypted).
+    pub topic_keys: BTreeMap<String, Read<Option<String>>>,
 }
 
 /// An account and a region: where a log group's metrics and their alarms live.

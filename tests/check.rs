@@ -178,6 +178,15 @@ fn an_alarm_that_treats_missing_data_as_breaching_notifies_nobody() {
 }
 
 #[test]
+fn a_topic_encrypted_with_the_aws_managed_key_fails() {
+    let (code, report) = check("topic_aws_managed_key", &[]);
+    assert_eq!(code, 1, "{report:#}");
+    assert_every_name(&report, "not_covered");
+    let why = reason(&report, "CreateVpc");
+    assert!(why.starts_with("topic vpc-alerts is encrypted with the AWS managed key"), "{why}");
+}
+
+#[test]
 fn an_alarm_that_reads_another_unit_than_the_filter_publishes_fails() {
     let (code, report) = check("alarm_unit_count", &[]);
     assert_eq!(code, 1, "{report:#}");

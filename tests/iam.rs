@@ -51,7 +51,7 @@ fn check_as(emulator: &Emulator, user: &Value) -> std::process::Output {
 #[test]
 fn the_check_policy_is_enough_and_every_action_in_it_is_needed() {
     let all = actions(&check_policy());
-    assert_eq!(all.len(), 6, "{all:?}");
+    assert_eq!(all.len(), 7, "{all:?}");
 
     let emulator = Emulator::start();
     emulator.seed("sound");

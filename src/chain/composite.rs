@@ -332,6 +332,7 @@ mod tests {
             filters: Default::default(),
             alarms: Default::default(),
             subscriptions: Default::default(),
+            topic_keys: Default::default(),
         }
     }
 

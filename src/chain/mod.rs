@@ -254,8 +254,15 @@ fn read_errors(inventory: &Inventory) -> Vec<ReadError> {
     let filters = inventory.filters.values().filter_map(|r| r.as_ref().err());
     let alarms = inventory.alarms.values().filter_map(|r| r.as_ref().err());
     let topics = inventory.subscriptions.values().filter_map(|r| r.as_ref().err());
-    let mut errors: Vec<ReadError> =
-        trails.chain(trail_parts).chain(filters).chain(alarms).chain(topics).cloned().collect();
+    let keys = inventory.topic_keys.values().filter_map(|r| r.as_ref().err());
+    let mut errors: Vec<ReadError> = trails
+        .chain(trail_parts)
+        .chain(filters)
+        .chain(alarms)
+        .chain(topics)
+        .chain(keys)
+        .cloned()
+        .collect();
     errors.dedup();
     errors
 }
@@ -490,7 +497,10 @@ impl<'a> Context<'a> {
             }
         };
         if subscriptions.iter().any(|s| s.is_confirmed()) {
-            Attempt { stage: Stage::Complete, outcome: Ok(()), links }
+            match self.publishable(topic, &short) {
+                Ok(()) => Attempt { stage: Stage::Complete, outcome: Ok(()), links },
+                Err(why) => broken(Stage::Subscription, why, links),
+            }
         } else if subscriptions.is_empty() {
             broken(Stage::Topic, Broken::fail(format!("topic {short} has no subscriptions")), links)
         } else {
@@ -501,6 +511,27 @@ impl<'a> Context<'a> {
             broken(Stage::Subscription, Broken::fail(reason), links)
         }
     }
+
+    /// Whether CloudWatch can publish to the topic: not when it is encrypted with the AWS
+    /// managed key of SNS, whose key policy no one can change to let CloudWatch use it.
+    /// A customer managed key is taken to allow it; its key policy is not read.
+    fn publishable(&self, topic: &str, short: &str) -> Result<(), Broken> {
+        match self.inventory.topic_keys.get(topic) {
+            Some(Ok(Some(key))) if is_aws_managed_sns_key(key) => Err(Broken::fail(format!(
+                "topic {short} is encrypted with the AWS managed key {key}, which CloudWatch \
+                 cannot use: an alarm cannot publish to it (encrypt with a customer managed key \
+                 whose policy allows cloudwatch.amazonaws.com)"
+            ))),
+            Some(Ok(_)) => Ok(()),
+            Some(Err(err)) => Err(Broken::uncertain(err.to_string())),
+            None => Err(Broken::uncertain(format!("the encryption of topic {short} was not read"))),
+        }
+    }
+}
+
+/// `alias/aws/sns`, as an alias name or an alias ARN.
+fn is_aws_managed_sns_key(key: &str) -> bool {
+    key == "alias/aws/sns" || key.ends_with(":alias/aws/sns")
 }
 
 /// Several filters that all miss a name say one thing: none of them matches it.

@@ -57,6 +57,7 @@ impl Owner {
             filters: BTreeMap::new(),
             alarms: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
+            topic_keys: BTreeMap::new(),
         });
         Owner { trails, read }
     }
@@ -130,6 +131,9 @@ fn copy_chain(into: &mut Inventory, from: &Inventory, group: &crate::inventory::
     into.alarms.insert(group.place(), alarms.clone());
     let topics = alarms.as_deref().unwrap_or_default().iter().flat_map(|a| &a.alarm_actions);
     for topic in topics {
+        if let Some(key) = from.topic_keys.get(topic) {
+            into.topic_keys.insert(topic.clone(), key.clone());
+        }
         if let Some(subscriptions) = from.subscriptions.get(topic) {
             into.subscriptions.insert(topic.clone(), subscriptions.clone());
         }
@@ -187,7 +191,8 @@ mod tests {
                 Ok(vec![fixtures::filter("VpcChanges", &names(), "1")]),
             )]),
             alarms: BTreeMap::from([(Place::new(OWNER, REGION), Ok(vec![fixtures::alarm()]))]),
-            subscriptions: BTreeMap::from([(topic, Ok(vec![subscription]))]),
+            subscriptions: BTreeMap::from([(topic.clone(), Ok(vec![subscription]))]),
+            topic_keys: BTreeMap::from([(topic, Ok(None))]),
         };
         AccountInventory { account_id: OWNER.into(), regions: vec![inventory] }
     }
@@ -203,6 +208,7 @@ mod tests {
             filters: BTreeMap::new(),
             alarms: BTreeMap::new(),
             subscriptions: BTreeMap::new(),
+            topic_keys: BTreeMap::new(),
         };
         AccountInventory { account_id: MEMBER.into(), regions: vec![inventory] }
     }

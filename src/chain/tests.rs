@@ -53,6 +53,7 @@ fn sound() -> Inventory {
         )]),
         alarms: BTreeMap::from([(Place::new(ACCOUNT, REGION), Ok(vec![fixtures::alarm()]))]),
         subscriptions: BTreeMap::from([(TOPIC.to_string(), Ok(vec![confirmed]))]),
+        topic_keys: BTreeMap::from([(TOPIC.to_string(), Ok(None))]),
     }
 }
 
@@ -283,4 +284,40 @@ fn a_threshold_one_event_cannot_reach_fails_even_through_a_composite() {
     let findings = judge_default(&inventory);
     assert_eq!(findings.verdict, Verdict::Fail);
     assert!(finding(&findings, "CreateVpc").reason.contains("needs Sum >= 5"));
+}
+
+#[test]
+fn a_topic_encrypted_with_the_aws_managed_key_cannot_be_published_to() {
+    let mut inventory = sound();
+    inventory.topic_keys.insert(TOPIC.into(), Ok(Some("alias/aws/sns".into())));
+    let findings = judge_default(&inventory);
+    assert_eq!(findings.verdict, Verdict::Fail);
+    let create = finding(&findings, "CreateVpc");
+    assert!(
+        create.reason.starts_with(
+            "topic vpc-alerts is encrypted with the AWS managed key alias/aws/sns, which \
+             CloudWatch cannot use"
+        ),
+        "{}",
+        create.reason
+    );
+
+    let arn = "arn:aws:kms:us-east-1:123456789012:alias/aws/sns";
+    inventory.topic_keys.insert(TOPIC.into(), Ok(Some(arn.into())));
+    assert_eq!(judge_default(&inventory).verdict, Verdict::Fail, "the alias as an ARN");
+
+    let own_key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    inventory.topic_keys.insert(TOPIC.into(), Ok(Some(own_key.into())));
+    assert_eq!(judge_default(&inventory).verdict, Verdict::Pass);
+}
+
+#[test]
+fn an_unread_topic_key_leaves_the_names_undecided_and_is_listed() {
+    let mut inventory = sound();
+    let denied = denied("sns:GetTopicAttributes", &format!("topic {TOPIC}"));
+    inventory.topic_keys.insert(TOPIC.into(), Err(denied.clone()));
+    let findings = judge_default(&inventory);
+    assert_eq!(findings.verdict, Verdict::Error);
+    assert_eq!(finding(&findings, "CreateVpc").reason, denied.to_string());
+    assert!(findings.errors.contains(&denied), "{:?}", findings.errors);
 }

@@ -100,16 +100,41 @@ fn math_metric(query: &cw::MetricDataQuery) -> Option<MetricId> {
     })
 }
 
-/// The subscriptions of each topic, read in the topic's own region.
-pub(super) async fn subscriptions(
-    aws: &Aws,
-    topics: BTreeSet<&str>,
-) -> BTreeMap<String, Read<Vec<Subscription>>> {
-    stream::iter(topics)
-        .map(|topic| async move { (topic.to_string(), list(aws, topic).await) })
+/// What was read of the SNS topics alarms notify, by topic ARN.
+#[derive(Debug, Default)]
+pub(super) struct Topics {
+    pub subscriptions: BTreeMap<String, Read<Vec<Subscription>>>,
+    pub keys: BTreeMap<String, Read<Option<String>>>,
+}
+
+/// The subscriptions and the encryption key of each topic, read at once in the topic's
+/// own region.
+pub(super) async fn topics(aws: &Aws, topics: BTreeSet<&str>) -> Topics {
+    let reads: Vec<_> = stream::iter(topics)
+        .map(|topic| async move {
+            let (subscriptions, key) = tokio::join!(list(aws, topic), kms_key(aws, topic));
+            (topic.to_string(), subscriptions, key)
+        })
         .buffer_unordered(TOPIC_CONCURRENCY)
         .collect()
-        .await
+        .await;
+    let mut read = Topics::default();
+    for (topic, subscriptions, key) in reads {
+        read.subscriptions.insert(topic.clone(), subscriptions);
+        read.keys.insert(topic, key);
+    }
+    read
+}
+
+/// The KMS key that encrypts the topic (`KmsMasterKeyId`), if any.
+async fn kms_key(aws: &Aws, topic: &str) -> Read<Option<String>> {
+    let region = arn_field(topic, 3).unwrap_or_default();
+    aws.record("sns:GetTopicAttributes", region);
+    let reply = aws.sns(region).get_topic_attributes().topic_arn(topic).send().await;
+    let reply = reply
+        .map_err(|e| read_error(&e, "sns:GetTopicAttributes", format!("topic {topic}"), region))?;
+    let key = reply.attributes().and_then(|a| a.get("KmsMasterKeyId"));
+    Ok(key.filter(|k| !k.is_empty()).cloned())
 }
 
 /// Every subscription of one topic, read in the topic's own region.

@@ -141,9 +141,11 @@ pub async fn account(
 
     let mut alarms = BTreeMap::new();
     let mut subscriptions = BTreeMap::new();
-    for (region, read, subs) in std::iter::once(ahead_alarms).chain(other_alarms) {
+    let mut topic_keys = BTreeMap::new();
+    for (region, read, topics) in std::iter::once(ahead_alarms).chain(other_alarms) {
         alarms.insert(Place::new(&account_id, region), read);
-        subscriptions.extend(subs);
+        subscriptions.extend(topics.subscriptions);
+        topic_keys.extend(topics.keys);
     }
     let regions = per_region
         .into_iter()
@@ -154,6 +156,7 @@ pub async fn account(
             filters: filters.clone(),
             alarms: alarms.clone(),
             subscriptions: subscriptions.clone(),
+            topic_keys: topic_keys.clone(),
         })
         .collect();
     tracing::debug!(calls = aws.calls(), account = %account_id, "account read");
@@ -246,9 +249,9 @@ fn log_groups(trails: &[Trail], account_id: &str) -> Vec<crate::inventory::LogGr
     groups.into_iter().collect()
 }
 
-type RegionAlarms = (String, Read<Vec<Alarm>>, BTreeMap<String, Read<Vec<Subscription>>>);
+type RegionAlarms = (String, Read<Vec<Alarm>>, alarms::Topics);
 
-/// A region's metric alarms, then the subscriptions of every SNS topic they notify.
+/// A region's alarms, then the subscriptions and key of every SNS topic they notify.
 async fn alarms_and_topics(aws: &Aws, region: String) -> RegionAlarms {
     let read = alarms::describe(aws, &region).await;
     let topics: BTreeSet<&str> = read
@@ -258,6 +261,6 @@ async fn alarms_and_topics(aws: &Aws, region: String) -> RegionAlarms {
         .flat_map(|a| a.alarm_actions.iter().map(String::as_str))
         .filter(|action| action.contains(":sns:"))
         .collect();
-    let subscriptions = alarms::subscriptions(aws, topics).await;
-    (region, read, subscriptions)
+    let topics = alarms::topics(aws, topics).await;
+    (region, read, topics)
 }

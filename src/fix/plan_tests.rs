@@ -33,6 +33,7 @@ fn inventory(filters: Vec<MetricFilter>, alarms: Vec<Alarm>) -> Inventory {
         filters: BTreeMap::from([(GROUP_ARN.to_string(), Ok(filters))]),
         alarms: BTreeMap::from([(Place::new(ACCOUNT, REGION), Ok(alarms))]),
         subscriptions: BTreeMap::new(),
+        topic_keys: BTreeMap::new(),
     }
 }
 

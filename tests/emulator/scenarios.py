@@ -100,6 +100,8 @@ class Chain:
     alarm_actions: bool = True
     topic: bool = True
     topic_name: str = TOPIC_NAME
+    # The topic's KmsMasterKeyId, when it is encrypted.
+    topic_kms_key: str | None = None
     subscription: str | None = "confirmed"  # "confirmed", "pending" or None
     alarm_name: str = ALARM_NAME
     # An alarm action to use instead of the topic (an EC2 or Auto Scaling action).
@@ -171,6 +173,8 @@ SCENARIOS: dict[str, Chain] = {
     "composite_with_unrelated": Chain(
         unrelated_alarms=1, composite_rule=f'ALARM("{ALARM_NAME}") OR ALARM("Unrelated-0000")'
     ),
+    # The topic is encrypted with SNS's AWS managed key: CloudWatch cannot publish to it.
+    "topic_aws_managed_key": Chain(topic_kms_key="alias/aws/sns"),
     # The alarm reads datapoints in Count; the filter publishes in None: it sees nothing.
     "alarm_unit_count": Chain(alarm_unit="Count"),
     # Quiet periods count as breaching: the alarm sits in ALARM and an event changes nothing.
@@ -348,7 +352,9 @@ class Seeder:
 
     def topic(self) -> str:
         name = self.chain.topic_name
-        arn = self._c("sns").create_topic(Name=name)["TopicArn"]
+        key = self.chain.topic_kms_key
+        attributes = {"KmsMasterKeyId": key} if key else {}
+        arn = self._c("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"]
         self._created("sns-topic", name, arn)
         return arn
 

@@ -53,6 +53,7 @@ pub const SCENARIOS: &[&str] = &[
     "unreachable_threshold",
     "composite_alarm",
     "composite_with_unrelated",
+    "topic_aws_managed_key",
     "alarm_unit_count",
     "missing_data_breaching",
     "default_value_zero",
