@@ -252,6 +252,13 @@ pub struct Subscription {
     pub endpoint: String,
 }
 
+/// True for the AWS managed key of SNS (`alias/aws/sns`, as a name or an ARN): its key
+/// policy cannot be changed to let CloudWatch use it, so alarms cannot publish to a topic
+/// it encrypts.
+pub fn is_aws_managed_sns_key(key: &str) -> bool {
+    key == "alias/aws/sns" || key.ends_with(":alias/aws/sns")
+}
+
 impl Subscription {
     /// True once the endpoint confirmed: AWS then gives a real ARN.
     pub fn is_confirmed(&self) -> bool {

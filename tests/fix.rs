@@ -261,6 +261,22 @@ fn an_unknown_topic_or_one_in_another_region_is_refused() {
 }
 
 #[test]
+fn a_topic_alarms_cannot_publish_to_is_refused_and_vpcwatch_s_own_repairs_the_chain() {
+    let emulator = Emulator::start();
+    emulator.seed("topic_aws_managed_key");
+    assert_eq!(check_code(&emulator), 1, "an encrypted topic fails the check");
+    let before = describe(&emulator);
+    let encrypted = format!("arn:aws:sns:us-east-1:{DEFAULT_ACCOUNT}:vpc-alerts");
+    let output = fix(&emulator, &["--yes", "--topic-arn", &encrypted]);
+    assert_eq!(code(&output), 2, "{}", stdout(&output));
+    let line = error_line(&output);
+    assert!(line.contains(&format!("topic {encrypted} is encrypted with the AWS managed key")));
+    assert_eq!(describe(&emulator), before, "nothing written");
+
+    repairs("topic_aws_managed_key");
+}
+
+#[test]
 fn an_existing_topic_is_used_when_named() {
     let emulator = Emulator::start();
     emulator.seed("topic_without_subscriptions");

@@ -517,21 +517,18 @@ impl<'a> Context<'a> {
     /// A customer managed key is taken to allow it; its key policy is not read.
     fn publishable(&self, topic: &str, short: &str) -> Result<(), Broken> {
         match self.inventory.topic_keys.get(topic) {
-            Some(Ok(Some(key))) if is_aws_managed_sns_key(key) => Err(Broken::fail(format!(
-                "topic {short} is encrypted with the AWS managed key {key}, which CloudWatch \
+            Some(Ok(Some(key))) if crate::inventory::is_aws_managed_sns_key(key) => {
+                Err(Broken::fail(format!(
+                    "topic {short} is encrypted with the AWS managed key {key}, which CloudWatch \
                  cannot use: an alarm cannot publish to it (encrypt with a customer managed key \
                  whose policy allows cloudwatch.amazonaws.com)"
-            ))),
+                )))
+            }
             Some(Ok(_)) => Ok(()),
             Some(Err(err)) => Err(Broken::uncertain(err.to_string())),
             None => Err(Broken::uncertain(format!("the encryption of topic {short} was not read"))),
         }
     }
-}
-
-/// `alias/aws/sns`, as an alias name or an alias ARN.
-fn is_aws_managed_sns_key(key: &str) -> bool {
-    key == "alias/aws/sns" || key.ends_with(":alias/aws/sns")
 }
 
 /// Several filters that all miss a name say one thing: none of them matches it.

@@ -19,26 +19,32 @@ use super::{text, ALARM_DESCRIPTION, ALARM_PERIOD_SECONDS, METRIC_NAME, METRIC_N
 /// TestMetricFilter takes at most 50 messages a call.
 const TEST_BATCH: usize = 50;
 
-/// Reads the topic `arn`: whether it exists (`sns:GetTopicAttributes`) and, if so, its
-/// subscriptions.
+/// Reads the topic `arn`: whether it exists and its key (`sns:GetTopicAttributes`) and,
+/// if so, its subscriptions.
 pub async fn read_topic(aws: &Aws, arn: &str) -> Result<TopicState, ReadError> {
     let region = arn_field(arn, 3).unwrap_or_default();
     let client = aws.sns(region);
     aws.record("sns:GetTopicAttributes", region);
     let reply = client.get_topic_attributes().topic_arn(arn).send().await;
-    match reply {
-        Ok(_) => {}
+    let kms_key = match reply {
+        Ok(reply) => reply.attributes().and_then(|a| a.get("KmsMasterKeyId")).cloned(),
         Err(err) => {
             let read = read_error(&err, "sns:GetTopicAttributes", format!("topic {arn}"), region);
             if read.kind == ErrorKind::NotFound {
-                let topic = TopicState { arn: arn.into(), exists: false, subscriptions: vec![] };
+                let topic = TopicState {
+                    arn: arn.into(),
+                    exists: false,
+                    kms_key: None,
+                    subscriptions: vec![],
+                };
                 return Ok(topic);
             }
             return Err(read);
         }
-    }
+    };
+    let kms_key = kms_key.filter(|k| !k.is_empty());
     let subscriptions = discover::subscriptions_of(aws, arn).await?;
-    Ok(TopicState { arn: arn.to_string(), exists: true, subscriptions })
+    Ok(TopicState { arn: arn.to_string(), exists: true, kms_key, subscriptions })
 }
 
 /// Asks AWS (`logs:TestMetricFilter`) whether each planned pattern matches the record of

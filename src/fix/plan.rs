@@ -63,6 +63,8 @@ impl Target {
 pub struct TopicState {
     pub arn: String,
     pub exists: bool,
+    /// The KMS key that encrypts it, when it exists and is encrypted.
+    pub kms_key: Option<String>,
     /// Its subscriptions, when it exists.
     pub subscriptions: Vec<Subscription>,
 }
@@ -228,6 +230,7 @@ pub fn plan(
     if let Some(arn) = &options.topic_arn {
         refuse_foreign_topic(arn, group, topic)?;
     }
+    refuse_unpublishable_topic(topic)?;
     let mut plan = Plan {
         account_id: inventory.account_id.clone(),
         region: inventory.region.clone(),
@@ -272,6 +275,19 @@ fn refuse_foreign_topic(arn: &str, group: &LogGroupRef, topic: &TopicState) -> R
         return Err(Refusal(format!("topic {arn} does not exist (sns:GetTopicAttributes)")));
     }
     Ok(())
+}
+
+/// An alarm cannot publish to a topic encrypted with the AWS managed key of SNS.
+fn refuse_unpublishable_topic(topic: &TopicState) -> Result<(), Refusal> {
+    match &topic.kms_key {
+        Some(key) if crate::inventory::is_aws_managed_sns_key(key) => Err(Refusal(format!(
+            "nothing was created: topic {} is encrypted with the AWS managed key {key}, which \
+             CloudWatch cannot use; encrypt it with a customer managed key whose policy allows \
+             cloudwatch.amazonaws.com, or name another topic",
+            topic.arn
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn plan_topic(plan: &mut Plan, options: &Options, topic: &TopicState) {

@@ -80,7 +80,7 @@ fn options() -> Options {
 }
 
 fn no_topic() -> TopicState {
-    TopicState { arn: OWN_TOPIC.into(), exists: false, subscriptions: vec![] }
+    TopicState { arn: OWN_TOPIC.into(), exists: false, kms_key: None, subscriptions: vec![] }
 }
 
 fn subscribed_topic() -> TopicState {
@@ -89,7 +89,7 @@ fn subscribed_topic() -> TopicState {
         protocol: "email".into(),
         endpoint: "a@example.com".into(),
     };
-    TopicState { arn: OWN_TOPIC.into(), exists: true, subscriptions: vec![sub] }
+    TopicState { arn: OWN_TOPIC.into(), exists: true, kms_key: None, subscriptions: vec![sub] }
 }
 
 /// Judges the inventory with the default set and plans with `topic`.
@@ -209,6 +209,17 @@ fn our_filter_with_a_default_value_is_rewritten_without_one() {
 }
 
 #[test]
+fn a_topic_encrypted_with_the_aws_managed_key_is_refused() {
+    let mut topic = subscribed_topic();
+    topic.kms_key = Some("alias/aws/sns".into());
+    let refusal = planned(&inventory(vec![], vec![]), &topic).unwrap_err();
+    assert!(refusal.0.starts_with("nothing was created: topic"), "{refusal}");
+    assert!(refusal.0.contains("AWS managed key alias/aws/sns"), "{refusal}");
+    topic.kms_key = Some("arn:aws:kms:us-east-1:123456789012:key/1234".into());
+    assert!(planned(&inventory(vec![], vec![]), &topic).is_ok());
+}
+
+#[test]
 fn a_multi_region_trail_is_preferred() {
     let mut inv = inventory(vec![], vec![]);
     inv.trails = Ok(vec![trail("a-single", false), trail("z-multi", true)]);
@@ -240,12 +251,12 @@ fn a_topic_in_another_region_or_missing_is_refused() {
     let Ok(Need::Cover(target)) = target(&inv, &findings) else { panic!("a target") };
     let elsewhere = "arn:aws:sns:eu-west-1:123456789012:alerts".to_string();
     let opts = Options { topic_arn: Some(elsewhere.clone()), ..options() };
-    let topic = TopicState { arn: elsewhere, exists: true, subscriptions: vec![] };
+    let topic = TopicState { arn: elsewhere, exists: true, kms_key: None, subscriptions: vec![] };
     assert!(plan(&inv, &target, &opts, &topic).unwrap_err().0.contains("is in eu-west-1"));
 
     let missing = "arn:aws:sns:us-east-1:123456789012:gone".to_string();
     let opts = Options { topic_arn: Some(missing.clone()), ..options() };
-    let topic = TopicState { arn: missing, exists: false, subscriptions: vec![] };
+    let topic = TopicState { arn: missing, exists: false, kms_key: None, subscriptions: vec![] };
     assert!(plan(&inv, &target, &opts, &topic).unwrap_err().0.contains("does not exist"));
 }
 
