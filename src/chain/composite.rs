@@ -174,7 +174,7 @@ fn or_terms<'a>(rule: &'a Rule, terms: &mut Vec<&'a Rule>) {
 
 /// Parses a rule: NOT binds tightest, then AND, then OR; keywords in any case.
 pub(super) fn parse(text: &str) -> Result<Rule, String> {
-    let mut parser = Parser { tokens: tokens(text)?, at: 0 };
+    let mut parser = Parser { tokens: tokens(text)?, at: 0, depth: 0 };
     let rule = parser.or()?;
     match parser.tokens.get(parser.at) {
         None => Ok(rule),
@@ -225,9 +225,14 @@ fn tokens(text: &str) -> Result<Vec<Token>, String> {
     Ok(tokens)
 }
 
+/// How deep parentheses and NOTs may nest: far beyond any real rule, and shallow enough
+/// that a hostile one cannot exhaust the stack.
+const MAX_NESTING: usize = 64;
+
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
+    depth: usize,
 }
 
 impl Parser {
@@ -256,9 +261,21 @@ impl Parser {
 
     fn not(&mut self) -> Result<Rule, String> {
         if self.keyword("NOT") {
-            return Ok(Rule::Not(Box::new(self.not()?)));
+            let inner = self.nested(Self::not)?;
+            return Ok(Rule::Not(Box::new(inner)));
         }
         self.term()
+    }
+
+    /// Parses one level deeper with `parse`, within [`MAX_NESTING`].
+    fn nested(&mut self, parse: fn(&mut Self) -> Result<Rule, String>) -> Result<Rule, String> {
+        if self.depth == MAX_NESTING {
+            return Err(format!("nests deeper than {MAX_NESTING} levels"));
+        }
+        self.depth += 1;
+        let rule = parse(self);
+        self.depth -= 1;
+        rule
     }
 
     fn term(&mut self) -> Result<Rule, String> {
@@ -266,7 +283,7 @@ impl Parser {
         self.at += 1;
         match token {
             Some(Token::Open) => {
-                let rule = self.or()?;
+                let rule = self.nested(Self::or)?;
                 self.close()?;
                 Ok(rule)
             }
@@ -368,6 +385,19 @@ mod tests {
     }
 
     #[test]
+    fn hostile_rules_are_errors_not_crashes() {
+        let deep = format!("{}ALARM(a){}", "(".repeat(10_000), ")".repeat(10_000));
+        assert!(parse(&deep).unwrap_err().contains("nests deeper than 64"));
+        let nots = format!("{}ALARM(a)", "NOT ".repeat(10_000));
+        assert!(parse(&nots).is_err());
+        let within = format!("{}ALARM(a){}", "(".repeat(60), ")".repeat(60));
+        assert_eq!(parse(&within).unwrap(), Rule::State(State::Alarm, "a".into()));
+        for text in ["", "(", ")", "\"", "ALARM(\"\")", "OR", "AND ALARM(a)", "ALARM(a) OR ("] {
+            assert!(parse(text).is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
     fn a_rule_names_an_alarm_by_name_or_arn() {
         let child = fixtures::alarm();
         let alarms = [
@@ -450,5 +480,49 @@ mod tests {
         };
         let broken = fires_on(&suppressed, &child, &empty(), &[]).unwrap_err();
         assert_eq!(broken.severity, Severity::Uncertain);
+    }
+
+    /// Rule-like text: the words, quotes and parentheses of the language, in any order.
+    fn rule_text() -> impl proptest::strategy::Strategy<Value = String> {
+        let token = proptest::sample::select(vec![
+            "ALARM",
+            "OK",
+            "INSUFFICIENT_DATA",
+            "TRUE",
+            "FALSE",
+            "AND",
+            "OR",
+            "NOT",
+            "(",
+            ")",
+            "\"",
+            "a",
+            "VpcChangesAlarm",
+            " ",
+            "arn:aws:cloudwatch:us-east-1:1:alarm:a",
+        ]);
+        proptest::collection::vec(token, 0..40).prop_map(|tokens| tokens.concat())
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_rule_text_parses_or_is_refused_without_panicking(text in rule_text()) {
+            let child = fixtures::alarm();
+            let parsed = parse(&text);
+            let alarm = composite(&text);
+            let decided = fires_on(&alarm, &child, &empty(), &[]);
+            let refused = format!("its rule {text:?}");
+            let named = decided.as_ref().is_err_and(|b| b.reason.contains(&refused));
+            prop_assert_eq!(parsed.is_err(), named, "{:?}", decided);
+        }
+
+        #[test]
+        fn arbitrary_strings_never_panic(text in any::<String>()) {
+            let _ = parse(&text);
+        }
     }
 }
