@@ -86,21 +86,16 @@ fn early_lenders(scope: &Scope, caller: &str, chosen: &[String]) -> Vec<String> 
 /// through trails they do not own, when those owners were not read already: one more
 /// round of reads, only when a trail needs it.
 async fn add_late_lenders(aws: &Aws, home: &str, scope: &Scope, caller: &str, scan: &mut Scan) {
-    let read: Vec<AccountInventory> = scan
-        .audited
-        .iter()
-        .filter_map(|r| match r {
-            AccountRead::Read(account) => Some(account.clone()),
-            AccountRead::Failed { .. } => None,
-        })
-        .chain(scan.lenders.iter().cloned())
-        .collect();
+    let audited = scan.audited.iter().filter_map(|r| match r {
+        AccountRead::Read(account) => Some(account),
+        AccountRead::Failed { .. } => None,
+    });
     let tried = |id: &String| {
         scan.audited.iter().any(|r| r.account_id() == id)
             || scan.lenders.iter().any(|a| &a.account_id == id)
     };
-    let missing: Vec<String> =
-        chain::log_group_owners(&read).into_iter().filter(|id| !tried(id)).collect();
+    let owners = chain::log_group_owners(audited.chain(&scan.lenders));
+    let missing: Vec<String> = owners.into_iter().filter(|id| !tried(id)).collect();
     if missing.is_empty() {
         return;
     }

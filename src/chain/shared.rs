@@ -74,7 +74,9 @@ fn needed_owners(accounts: &[AccountInventory], organization: bool) -> BTreeSet<
 
 /// The accounts that own the log group of a trail some of `accounts` record but do not
 /// own: whose reading those accounts need before their trail can be judged.
-pub fn log_group_owners(accounts: &[AccountInventory]) -> BTreeSet<String> {
+pub fn log_group_owners<'a>(
+    accounts: impl IntoIterator<Item = &'a AccountInventory>,
+) -> BTreeSet<String> {
     let mut owners = BTreeSet::new();
     for account in accounts {
         for inventory in &account.regions {
