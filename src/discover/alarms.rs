@@ -126,8 +126,10 @@ pub(super) async fn topics(aws: &Aws, topics: BTreeSet<&str>) -> Topics {
     read
 }
 
-/// The KMS key that encrypts the topic (`KmsMasterKeyId`), if any.
-async fn kms_key(aws: &Aws, topic: &str) -> Read<Option<String>> {
+/// The KMS key that encrypts the topic (`KmsMasterKeyId`), if any, read with
+/// `sns:GetTopicAttributes` in the topic's region; a topic that does not exist is an error
+/// of kind `NotFound`.
+pub(crate) async fn kms_key(aws: &Aws, topic: &str) -> Read<Option<String>> {
     let region = arn_field(topic, 3).unwrap_or_default();
     aws.record("sns:GetTopicAttributes", region);
     let reply = aws.sns(region).get_topic_attributes().topic_arn(topic).send().await;

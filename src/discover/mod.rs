@@ -109,6 +109,12 @@ pub async fn subscriptions_of(aws: &Aws, topic: &str) -> Read<Vec<Subscription>>
     alarms::list(aws, topic).await
 }
 
+/// The KMS key that encrypts one SNS topic, if any (`sns:GetTopicAttributes`); a topic
+/// that does not exist is an error of kind `NotFound`.
+pub async fn topic_key(aws: &Aws, topic: &str) -> Read<Option<String>> {
+    alarms::kms_key(aws, topic).await
+}
+
 /// Reads everything the verdicts need for one region of the caller's account. Fails
 /// only when nothing can be read at all (no credentials, endpoint unreachable); other
 /// failures are kept in the inventory as unreadable parts.

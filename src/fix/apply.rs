@@ -9,7 +9,7 @@ use aws_sdk_cloudwatchlogs::types::MetricTransformation;
 
 use crate::aws::read_error;
 use crate::discover::{self, Aws};
-use crate::inventory::{arn_field, ErrorKind, ReadError};
+use crate::inventory::{ErrorKind, ReadError};
 use crate::records::{self, Caller, RecordContext};
 
 use super::plan::{Action, AlarmSpec, FilterSpec, Plan, TopicState};
@@ -22,27 +22,15 @@ const TEST_BATCH: usize = 50;
 /// Reads the topic `arn`: whether it exists and its key (`sns:GetTopicAttributes`) and,
 /// if so, its subscriptions.
 pub async fn read_topic(aws: &Aws, arn: &str) -> Result<TopicState, ReadError> {
-    let region = arn_field(arn, 3).unwrap_or_default();
-    let client = aws.sns(region);
-    aws.record("sns:GetTopicAttributes", region);
-    let reply = client.get_topic_attributes().topic_arn(arn).send().await;
-    let kms_key = match reply {
-        Ok(reply) => reply.attributes().and_then(|a| a.get("KmsMasterKeyId")).cloned(),
-        Err(err) => {
-            let read = read_error(&err, "sns:GetTopicAttributes", format!("topic {arn}"), region);
-            if read.kind == ErrorKind::NotFound {
-                let topic = TopicState {
-                    arn: arn.into(),
-                    exists: false,
-                    kms_key: None,
-                    subscriptions: vec![],
-                };
-                return Ok(topic);
-            }
-            return Err(read);
+    let kms_key = match discover::topic_key(aws, arn).await {
+        Ok(key) => key,
+        Err(read) if read.kind == ErrorKind::NotFound => {
+            let absent =
+                TopicState { arn: arn.into(), exists: false, kms_key: None, subscriptions: vec![] };
+            return Ok(absent);
         }
+        Err(read) => return Err(read),
     };
-    let kms_key = kms_key.filter(|k| !k.is_empty());
     let subscriptions = discover::subscriptions_of(aws, arn).await?;
     Ok(TopicState { arn: arn.to_string(), exists: true, kms_key, subscriptions })
 }
