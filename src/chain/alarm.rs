@@ -5,7 +5,7 @@
 //! (missing data treated as breaching or ignored, or a filter default value that
 //! breaches) changes no state on the next event and tells nobody.
 
-use crate::inventory::{Alarm, MetricFilter, MetricId};
+use crate::inventory::{Alarm, MetricFilter, MetricId, MetricTransformation};
 
 use super::Broken;
 
@@ -18,6 +18,22 @@ pub(super) struct Published {
     pub default: Option<f64>,
     /// The unit of the datapoints: `None` unless the filter sets one.
     pub unit: String,
+}
+
+impl Published {
+    /// What `filter` publishes through `transformation`, `event` for each match.
+    pub(super) fn new(
+        filter: &MetricFilter,
+        transformation: &MetricTransformation,
+        event: f64,
+    ) -> Published {
+        Published {
+            filter: filter.name.clone(),
+            event,
+            default: transformation.default_value,
+            unit: transformation.unit.clone().unwrap_or_else(|| "None".into()),
+        }
+    }
 }
 
 /// The metric a filter publishes and what it adds to it.
@@ -42,13 +58,7 @@ pub(super) fn metric(filter: &MetricFilter) -> Result<(MetricId, Published), Bro
         )));
     }
     let event = event_value(filter, &transformation.value)?;
-    let published = Published {
-        filter: filter.name.clone(),
-        event,
-        default: transformation.default_value,
-        unit: transformation.unit.clone().unwrap_or_else(|| "None".into()),
-    };
-    Ok((id, published))
+    Ok((id, Published::new(filter, transformation, event)))
 }
 
 fn event_value(filter: &MetricFilter, text: &str) -> Result<f64, Broken> {

@@ -136,12 +136,8 @@ fn publishers(inventory: &Inventory, metric: &MetricId) -> Vec<Published> {
                 let same = t.namespace == metric.namespace
                     && t.name == metric.name
                     && t.dimensions == metric.dimensions;
-                same.then(|| Published {
-                    filter: filter.name.clone(),
-                    event: 1.0,
-                    default: t.default_value,
-                    unit: t.unit.clone().unwrap_or_else(|| "None".into()),
-                })
+                // Only the rest between events is asked of these: any event value will do.
+                same.then(|| Published::new(filter, t, 1.0))
             })
         })
         .collect()

@@ -469,8 +469,8 @@ impl<'a> Context<'a> {
                 Err(why) => broken(Stage::Alarm, why, links),
             }
         });
-        let attempts: Vec<Attempt> = std::iter::once(own).chain(through_composites).collect();
-        attempts.into_iter().max_by_key(Attempt::rank).expect("the alarm's own attempt")
+        let attempts = std::iter::once(own).chain(through_composites);
+        attempts.max_by_key(Attempt::rank).expect("the alarm's own attempt")
     }
 
     fn through_topic(&self, topic: &str, links: Links) -> Attempt {
