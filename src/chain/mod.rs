@@ -218,14 +218,19 @@ pub fn judge(inventory: &Inventory, events: &EventSet) -> Findings {
     }
 }
 
-fn verdict(names: &[NameFinding]) -> Verdict {
-    if names.iter().any(|n| n.status == Status::NotCovered) {
-        Verdict::Fail
-    } else if names.iter().any(|n| n.status == Status::Uncertain) {
-        Verdict::Error
-    } else {
-        Verdict::Pass
+/// The verdict over some names, of a region or of one group: fail when a name is proven
+/// not covered, else error when one could not be decided, else pass. An excepted name
+/// passes.
+pub fn verdict<'a>(names: impl IntoIterator<Item = &'a NameFinding>) -> Verdict {
+    let mut verdict = Verdict::Pass;
+    for name in names {
+        match name.status {
+            Status::NotCovered => return Verdict::Fail,
+            Status::Uncertain => verdict = Verdict::Error,
+            Status::Covered | Status::Excepted => {}
+        }
     }
+    verdict
 }
 
 fn trail_findings(inventory: &Inventory) -> Vec<TrailFinding> {

@@ -167,7 +167,7 @@ fn covered(group: &str, name: &str) -> NameFinding {
 }
 
 /// Gives `name` its status in every group it stands in: a name is judged once.
-fn set(findings: &mut Findings, name: &str, status: Status, reason: &str) {
+pub(super) fn set(findings: &mut Findings, name: &str, status: Status, reason: &str) {
     let mut found = false;
     for finding in findings.names.iter_mut().filter(|n| n.name == name) {
         finding.status = status;

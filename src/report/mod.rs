@@ -153,18 +153,6 @@ struct GroupTally<'a> {
     excepted: usize,
 }
 
-/// The verdict of a group by the rules of a region's: fail when a name is proven not
-/// covered, else error when one could not be decided, else pass. An excepted name passes.
-fn group_verdict(not_covered: usize, uncertain: usize) -> Verdict {
-    if not_covered > 0 {
-        Verdict::Fail
-    } else if uncertain > 0 {
-        Verdict::Error
-    } else {
-        Verdict::Pass
-    }
-}
-
 /// One tally per group of `events`, in set order. Findings name their group by title.
 fn tally<'a>(findings: &Findings, events: &'a EventSet) -> Vec<GroupTally<'a>> {
     events.groups.iter().map(|group| group_tally(findings, group)).collect()
@@ -176,7 +164,7 @@ fn group_tally<'a>(findings: &Findings, group: &'a Group) -> GroupTally<'a> {
     let (not_covered, uncertain) = (count(Status::NotCovered), count(Status::Uncertain));
     GroupTally {
         group,
-        verdict: group_verdict(not_covered, uncertain),
+        verdict: crate::chain::verdict(in_group()),
         total: distinct(in_group()),
         covered: count(Status::Covered),
         not_covered,
@@ -296,9 +284,15 @@ mod tests {
 
     #[test]
     fn a_group_fails_before_it_errors_and_an_excepted_gap_passes() {
-        assert_eq!(group_verdict(1, 1), Verdict::Fail);
-        assert_eq!(group_verdict(0, 1), Verdict::Error);
-        assert_eq!(group_verdict(0, 0), Verdict::Pass);
+        let (mut findings, events) = fixtures::passing();
+        let vpc = &events.groups[0];
+        fixtures::set(&mut findings, "CreateVpc", Status::NotCovered, "no alarm");
+        fixtures::set(&mut findings, "DeleteVpc", Status::Uncertain, "access denied");
+        assert_eq!(group_tally(&findings, vpc).verdict, Verdict::Fail);
+        fixtures::set(&mut findings, "CreateVpc", Status::Covered, "covered");
+        assert_eq!(group_tally(&findings, vpc).verdict, Verdict::Error);
+        fixtures::set(&mut findings, "DeleteVpc", Status::Covered, "covered");
+        assert_eq!(group_tally(&findings, vpc).verdict, Verdict::Pass);
         let (audit, events) = fixtures::with_exceptions();
         let peering = group_tally(audit.single().unwrap(), &events.groups[6]);
         assert_eq!((peering.verdict, peering.excepted), (Verdict::Pass, 2));
