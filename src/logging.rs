@@ -20,6 +20,14 @@ use crate::term;
 /// The status line shown at the bottom of stderr, if any.
 static STATUS: Mutex<Option<String>> = Mutex::new(None);
 
+/// Back to the start of the line, and erase it.
+const CLEAR_LINE: &str = "\r\x1b[2K";
+
+/// The status line, still usable after a thread panicked while holding it.
+fn status() -> std::sync::MutexGuard<'static, Option<String>> {
+    STATUS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Installs the stderr logger. `-v` shows each AWS call, `-vv` adds the SDK's own
 /// debugging, `-q` keeps only errors. `RUST_LOG` overrides all of it.
 pub fn init(verbose: u8, quiet: bool) {
@@ -64,19 +72,19 @@ impl<'writer> FormatFields<'writer> for EscapedFields {
 /// Shows `line` as the status line, replacing the one shown before. The caller decides
 /// whether stderr is a terminal: the line is drawn with a carriage return.
 pub fn show_status(line: String) {
-    let mut status = STATUS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut status = status();
     let mut stderr = std::io::stderr().lock();
-    let _ = write!(stderr, "\r\x1b[2K{line}");
+    let _ = write!(stderr, "{CLEAR_LINE}{line}");
     let _ = stderr.flush();
     *status = Some(line);
 }
 
 /// Removes the status line, leaving the cursor at the start of an empty line.
 pub fn clear_status() {
-    let mut status = STATUS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut status = status();
     if status.take().is_some() {
         let mut stderr = std::io::stderr().lock();
-        let _ = write!(stderr, "\r\x1b[2K");
+        let _ = write!(stderr, "{CLEAR_LINE}");
         let _ = stderr.flush();
     }
 }
@@ -99,11 +107,11 @@ impl Write for LogLine {
 
 impl Drop for LogLine {
     fn drop(&mut self) {
-        let status = STATUS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let status = status();
         let mut stderr = std::io::stderr().lock();
         let _ = match status.as_deref() {
             Some(line) => {
-                let _ = write!(stderr, "\r\x1b[2K");
+                let _ = write!(stderr, "{CLEAR_LINE}");
                 stderr.write_all(&self.0).and_then(|()| write!(stderr, "{line}"))
             }
             None => stderr.write_all(&self.0),
