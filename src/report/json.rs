@@ -66,7 +66,7 @@ struct Summary {
 
 /// One group of the event set in one region: its verdict and how its names fared.
 #[derive(Serialize)]
-struct GroupEntry<'a> {
+pub(super) struct GroupEntry<'a> {
     id: &'a str,
     title: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -145,7 +145,8 @@ fn region<'a>(findings: &'a Findings, events: &'a EventSet) -> Region<'a> {
     }
 }
 
-fn group<'a>(tally: &GroupTally<'a>) -> GroupEntry<'a> {
+/// A group's verdict and counts as the JSON report writes them; SARIF carries the same.
+pub(super) fn group<'a>(tally: &GroupTally<'a>) -> GroupEntry<'a> {
     GroupEntry {
         id: &tally.group.id,
         title: &tally.group.title,

@@ -25,9 +25,7 @@ use std::io::Write;
 
 use serde_json::{json, Value};
 
-use super::{
-    described, exception_summary, remediation, state_word, tally, verdict_word, GroupTally,
-};
+use super::{described, exception_summary, remediation, state_word, tally, GroupTally};
 use crate::chain::{Audit, ExceptionOutcome, ExceptionState, Findings, NameFinding, Status};
 use crate::events::{EventSet, Group};
 
@@ -113,24 +111,10 @@ fn run(findings: &Findings, events: &EventSet) -> Value {
     })
 }
 
-/// A group's verdict and counts, named as in the JSON report.
+/// A group's verdict and counts, as in the JSON report, with the group's rule.
 fn group_properties(tally: &GroupTally) -> Value {
-    let mut group = json!({
-        "id": tally.group.id,
-        "ruleId": rule_id(tally.group),
-        "title": tally.group.title,
-        "verdict": verdict_word(tally.verdict),
-        "summary": {
-            "total": tally.total,
-            "covered": tally.covered,
-            "not_covered": tally.not_covered,
-            "uncertain": tally.uncertain,
-            "excepted": tally.excepted,
-        },
-    });
-    if let Some(control) = tally.group.cis_control() {
-        group["cis_control"] = json!(control);
-    }
+    let mut group = json!(super::json::group(tally));
+    group["ruleId"] = json!(rule_id(tally.group));
     group
 }
 
